@@ -1,0 +1,177 @@
+"""Reviewer checks. Each check looks at one thing and returns every finding it sees, with its numbers."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from .findings import Finding, Severity, finding
+from .numbers import RoundingMode, ZERO, decimals_of, fmt, round_to
+from .record import Record
+from .result import IndicatorResult, Result
+
+# A reason that states the points deducted: 扣1分, 扣除0.5分, 扣两分.
+_DEDUCTION_TEXT = re.compile(r"扣(?:除|减)?\s*([0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十半]+)\s*分")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# Words that describe a shortfall; on a full score they contradict the score.
+_PROBLEM_WORDS = re.compile(r"扣|未(?:能|按|完成|达|开展|及时|在)|不足|偏低|超出|超过|滞后|不到位|不规范|不完善|差距|缺少|缺乏|逾期|延迟|问题")
+_LOW_TARGET = re.compile(r"(?:指标值|目标值|指标)[^。；;]{0,12}?(?:偏低|过低|较低|设置不合理|不够科学)")
+_TERMINAL = set("。！？!?…；;.)）”」』】")
+_DANGLING = set("，,、：:（(“「《—-")
+
+
+def _cn_number(text: str) -> Decimal:
+    if text[0].isdigit():
+        return Decimal(text)
+    if text == "半":
+        return Decimal("0.5")
+    if text.startswith("十"):
+        return Decimal(10 + _CN_DIGITS.get(text[1:], 0)) if len(text) > 1 else Decimal(10)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return Decimal(_CN_DIGITS[tens] * 10 + _CN_DIGITS.get(ones, 0))
+    return Decimal(_CN_DIGITS.get(text, 0))
+
+
+def _scores(record: Record, result: Result) -> Iterable[Finding]:
+    places = record.rubric.rounding.places
+    for i in result.indicators:
+        if i.missing:
+            yield finding("MISSING_INDICATOR", i.id, f"记录中缺少指标“{i.label}”（分值 {fmt(i.weight)}），按 0 分计")
+            continue
+        if i.self_score < 0:
+            yield finding("SCORE_NEGATIVE", i.id, f"“{i.label}”自评分 {fmt(i.self_score)} 为负数", score=i.self_score)
+        if i.self_score > i.weight:
+            yield finding("SCORE_ABOVE_WEIGHT", i.id, f"“{i.label}”自评分 {fmt(i.self_score, 6)} 超过分值 {fmt(i.weight)}",
+                          score=i.self_score, weight=i.weight)
+        if decimals_of(i.self_score) > places:
+            yield finding("SCORE_PRECISION", i.id, f"“{i.label}”自评分 {i.self_score} 有 {decimals_of(i.self_score)} 位小数，"
+                          f"指标体系规定保留 {places} 位", score=i.self_score)
+
+
+def _placeholders(record: Record, result: Result) -> Iterable[Finding]:
+    for ind in record.rubric.indicators:
+        if ind.node.placeholder:
+            where = "－".join(g.label for g in ind.groups)
+            yield finding("UNNAMED_INDICATOR", ind.id, f"{where}下有一项分值 {fmt(ind.weight)} 的指标原表未列名称和解释，"
+                          f"以“{ind.id}”暂记，需向部门核实", weight=ind.weight)
+
+
+def _not_applicable(record: Record, result: Result) -> Iterable[Finding]:
+    for i in result.indicators:
+        if i.rule == "not_applicable":
+            how = "剔除后其余指标按比例折算为满分 100 分" if not i.applicable else "按满分计"
+            yield finding("NOT_APPLICABLE", i.id, f"“{i.label}”（分值 {fmt(i.weight)}）不适用，{how}")
+
+
+def _deductions(record: Record, result: Result) -> Iterable[Finding]:
+    for i in result.indicators:
+        if i.missing or not i.applicable:
+            continue
+        lost = i.weight - i.self_score
+        reason = (i.reason or "").strip()
+        if lost > 0:
+            if not reason:
+                yield finding("DEDUCTION_WITHOUT_REASON", i.id, f"“{i.label}”扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}），未说明原因", lost=lost)
+            if not (i.measure or "").strip():
+                yield finding("DEDUCTION_WITHOUT_MEASURE", i.id, f"“{i.label}”扣 {fmt(lost)} 分，未提出改进措施", lost=lost)
+            if reason and _LOW_TARGET.search(reason):
+                yield finding("LOW_TARGET_VALUES", i.id, f"“{i.label}”扣 {fmt(lost)} 分，原因为指标值设置偏低：目标设定不够科学，"
+                              f"应结合历年完成值合理设定", lost=lost)
+        elif lost == 0 and reason and _PROBLEM_WORDS.search(reason):
+            yield finding("FULL_SCORE_WITH_PROBLEM", i.id, f"“{i.label}”得满分 {fmt(i.weight)}，但原因栏写有问题：“{_clip(reason)}”")
+        stated = [_cn_number(m.group(1)) for m in _DEDUCTION_TEXT.finditer(reason)]
+        if stated and sum(stated) != lost:
+            yield finding("DEDUCTION_TEXT_MISMATCH", i.id, f"“{i.label}”原因写明扣 {fmt(sum(stated))} 分，"
+                          f"实际扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}）", stated=sum(stated), lost=lost)
+
+
+def _recomputed(record: Record, result: Result) -> Iterable[Finding]:
+    rounding, tolerance = record.rubric.rounding, record.rubric.tolerance.score
+    for i in result.indicators:
+        if i.missing:
+            continue
+        if i.recomputed_raw is None:
+            if i.rule not in ("judgement", "not_applicable"):
+                yield finding("EVIDENCE_MISSING", i.id, f"“{i.label}”按规则（{i.rule}）计分，但记录未提供计分依据，无法重算")
+            continue
+        if i.self_score == i.recomputed_score:
+            continue
+        diff = abs(i.self_score - i.recomputed_score)
+        basis = f"依据重算 {i.formula} = {fmt(i.recomputed_raw, 4)}，按{rounding.mode.label}保留 {rounding.places} 位为 {fmt(i.recomputed_score)}"
+        if diff <= tolerance:
+            modes = [m.label for m in RoundingMode if m is not rounding.mode and round_to(i.recomputed_raw, rounding.places, m) == i.self_score]
+            why = f"，自评分与{'/'.join(modes)}结果一致，同一表内取舍方式不一" if modes else ""
+            yield finding("ROUNDING_DIFFERENCE", i.id, f"“{i.label}”{basis}，自评 {fmt(i.self_score)}，相差 {fmt(diff)}（容差 {fmt(tolerance)} 以内）{why}",
+                          raw=i.recomputed_raw, recomputed=i.recomputed_score, stated=i.self_score)
+        else:
+            yield finding("RECOMPUTED_MISMATCH", i.id, f"“{i.label}”{basis}，自评 {fmt(i.self_score)}，相差 {fmt(diff)}，超出容差 {fmt(tolerance)}",
+                          raw=i.recomputed_raw, recomputed=i.recomputed_score, stated=i.self_score)
+
+
+def _totals(record: Record, result: Result) -> Iterable[Finding]:
+    tolerance = record.rubric.tolerance.score
+    if result.stated_total is None:
+        yield finding("STATED_TOTAL_MISSING", None, f"记录未填报总分；各项得分合计 {fmt(result.total)}")
+    elif abs(result.stated_total - result.total) > tolerance:
+        yield finding("TOTAL_MISMATCH", None, f"填报总分 {fmt(result.stated_total)}，各项得分合计 {fmt(result.total)}，"
+                      f"相差 {fmt(result.stated_total - result.total)}", stated=result.stated_total, computed=result.total)
+    if result.stated_grade is None:
+        yield finding("STATED_GRADE_MISSING", None, f"记录未勾选评价等级；按总分 {fmt(result.total)} 应为“{result.grade}”")
+    elif result.stated_grade != result.grade:
+        yield finding("GRADE_MISMATCH", None, f"勾选等级“{result.stated_grade}”，但总分 {fmt(result.total)} 对应等级为“{result.grade}”",
+                      stated=result.stated_grade, computed=result.grade)
+
+
+def _budget(record: Record, result: Result) -> Iterable[Finding]:
+    budget = record.data.budget
+    parts = sum(budget.components.values(), ZERO)
+    diff = parts - budget.total
+    if diff == 0:
+        return
+    tolerance = record.rubric.tolerance.budget
+    within = abs(diff) <= tolerance
+    terms = " + ".join(f"{name} {v:,.2f}" for name, v in budget.components.items())
+    tail = "，属尾数舍入差异" if within else f"，超出容差 {tolerance} 万元"
+    yield finding("BUDGET_SUM_MISMATCH", None, f"{terms} = {parts:,.2f} 万元，填报总预算 {budget.total:,.2f} 万元，相差 {diff:+,.2f} 万元{tail}",
+                  Severity.INFO if within else Severity.ERROR, components=parts, total=budget.total, difference=diff)
+
+
+def _clip(text: str, n: int = 30) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _truncated(text: str, in_list: bool) -> bool:
+    text = text.strip()
+    if not text:
+        return False
+    last = text[-1]
+    return last in _DANGLING or (in_list and last not in _TERMINAL and not last.isdigit() and last != "%")
+
+
+def _texts(record: Record, result: Result) -> Iterable[Finding]:
+    data = record.data
+    lists = {"goals": ("年度绩效目标", data.goals), "completions": ("目标完成情况", data.completions), "unmet_reasons": ("未完成原因", data.unmet_reasons)}
+    for field, (label, items) in lists.items():
+        # A list item without final punctuation is cut off only when its siblings have it.
+        punctuated = sum(1 for t in items if t.strip() and t.strip()[-1] in _TERMINAL)
+        for n, text in enumerate(items):
+            if _truncated(text, in_list=punctuated > 0):
+                yield finding("TRUNCATED_TEXT", None, f"{label}第 {n + 1} 条文字不完整，止于“…{text.strip()[-12:]}”，疑为截断",
+                              field=f"{field}[{n}]")
+    for i in result.indicators:
+        for field, label, text in (("reason", "未达标原因", i.reason), ("measure", "改进措施", i.measure)):
+            if text and _truncated(text, in_list=False):
+                yield finding("TRUNCATED_TEXT", i.id, f"“{i.label}”{label}止于“…{text.strip()[-12:]}”，疑为截断", field=field)
+    if data.goals and data.completions and len(data.goals) != len(data.completions):
+        yield finding("GOALS_COMPLETION_COUNT", None, f"年度绩效目标 {len(data.goals)} 条，完成情况 {len(data.completions)} 条，未能逐条对应")
+
+
+CHECKS: tuple[Callable[[Record, Result], Iterable[Finding]], ...] = (
+    _scores, _placeholders, _not_applicable, _deductions, _recomputed, _totals, _budget, _texts,
+)
+
+
+def run_all(record: Record, result: Result) -> tuple[Finding, ...]:
+    """Every finding of every check, in a stable order: record-level first, then by indicator order."""
+    return tuple(f for check in CHECKS for f in check(record, result))

@@ -1,0 +1,58 @@
+"""Money-like arithmetic: Decimal everywhere, rounding stated explicitly."""
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from enum import Enum
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+class RoundingMode(str, Enum):
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+    TRUNCATE = "truncate"
+
+    @property
+    def label(self) -> str:
+        return {"half_up": "四舍五入", "half_even": "银行家舍入", "truncate": "截尾"}[self.value]
+
+
+_DECIMAL_MODE = {
+    RoundingMode.HALF_UP: ROUND_HALF_UP,
+    RoundingMode.HALF_EVEN: ROUND_HALF_EVEN,
+    RoundingMode.TRUNCATE: ROUND_DOWN,
+}
+
+
+def quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+def round_to(value: Decimal, places: int, mode: RoundingMode) -> Decimal:
+    """Round value to `places` decimals with the given mode (truncate goes towards zero)."""
+    return value.quantize(quantum(places), rounding=_DECIMAL_MODE[mode])
+
+
+def decimals_of(value: Decimal) -> int:
+    """How many decimals a number was written with (2.50 -> 2, 3 -> 0)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def fmt(value: Decimal | None, places: int = 2) -> str:
+    """A score as people write it: 94.2, 9.88, 3 (trailing zeros dropped, at most `places` decimals)."""
+    if value is None:
+        return "—"
+    text = f"{round_to(value, places, RoundingMode.HALF_UP):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt2(value: Decimal | None) -> str:
+    """Exactly two decimals, as amounts and scores are printed in reports."""
+    return "—" if value is None else f"{round_to(value, 2, RoundingMode.HALF_UP):,.2f}"
+
+
+def percent(value: Decimal | None, places: int = 2) -> str:
+    """A fraction as a percentage string: 0.9888 -> 98.88%."""
+    return "—" if value is None else f"{fmt(value * HUNDRED, places)}%"

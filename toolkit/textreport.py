@@ -1,0 +1,67 @@
+"""Readable terminal output: the score table and the rubric tree, in Chinese."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from .findings import Severity
+from .numbers import fmt
+from .result import Result
+from .rubric import Node, Rubric
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def score_table(result: Result, console: Console | None = None) -> None:
+    """Print the indicator table, subtotals, total, grade and every finding."""
+    console = console or Console(highlight=False)
+    sample = "（示例数据，虚构部门）" if result.fictional else ""
+    console.print(f"[bold]{result.department}[/bold]{sample}  {result.year} 年度  评价指标体系 {result.rubric}（{result.rubric_version}）")
+    table = Table(show_lines=False, header_style="bold")
+    depth = max(len(i.groups) for i in result.indicators)
+    for n in range(depth):
+        table.add_column(f"{'一二三四五'[n]}级指标")
+    table.add_column(f"{'一二三四五六'[depth]}级指标")
+    for col in ("分值", "自评分", "重算分", "扣分"):
+        table.add_column(col, justify="right")
+    previous: tuple[str, ...] = ()
+    for i in result.indicators:
+        shown = [g if (previous[: k + 1] != i.groups[: k + 1]) else "" for k, g in enumerate(i.groups)]
+        shown += [""] * (depth - len(shown))
+        previous = i.groups
+        lost = fmt(i.lost) if i.lost else ""
+        self_score = "不适用" if not i.applicable else fmt(i.self_score)
+        table.add_row(*shown, i.label, fmt(i.weight), self_score, fmt(i.recomputed_score) if i.recomputed_score is not None else "", lost)
+    console.print(table)
+    subtotals = "；".join(f"{g.label} {fmt(g.score)}/{fmt(g.weight)}" for g in result.groups)
+    console.print(f"分项得分：{subtotals}")
+    stated = f"（填报 {fmt(result.stated_total)}，{result.stated_grade or '未勾选'}）" if result.stated_total is not None else ""
+    console.print(f"[bold]总分 {fmt(result.total)}，等级 {result.grade}[/bold]{stated}")
+    if not result.findings:
+        console.print("复核发现：无")
+        return
+    console.print(f"复核发现（{len(result.findings)} 项）：")
+    for severity, items in result.findings_by_severity().items():
+        for f in items:
+            console.print(f"  [{_STYLE[severity]}]{severity.label}[/] {f.code}：{f.message}", soft_wrap=True)
+
+
+def rubric_tree(rubric: Rubric, builtins: list[str], console: Console | None = None) -> None:
+    """Print the indicator tree with weights and rule types."""
+    console = console or Console(highlight=False)
+    decl = rubric.declaration
+    root = Tree(f"[bold]{decl.title}[/bold]  ID {decl.id}  版本 {decl.version}  总分 {fmt(decl.total_weight)}")
+
+    def add(parent: Tree, node: Node) -> None:
+        rule = f"  [dim]{node.rule.type}[/dim]" if node.rule else ""
+        branch = parent.add(f"{node.label}  {fmt(node.weight)}{rule}")
+        for child in node.children:
+            add(branch, child)
+
+    for node in decl.tree:
+        add(root, node)
+    console.print(root)
+    bands = "；".join(f"{g.grade} ≥ {fmt(g.min)}" for g in decl.grades)
+    console.print(f"等级：{bands}（下限含本数）  舍入：{decl.rounding.mode.label}保留 {decl.rounding.places} 位  容差：得分 {fmt(decl.tolerance.score)}，预算 {fmt(decl.tolerance.budget)} 万元")
+    console.print(f"内置指标体系：{'、'.join(builtins)}")
