@@ -1,7 +1,6 @@
 """Department records: one YAML file per department and year, validated against its rubric."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .problems import InputError
-from .rubric import Rubric, load_rubric
+from .rubric import Rubric, content_sha256, load_rubric
 from .rules import NotApplicable, Rule
 from .validation import problems_from
 from .yamlio import read_yaml, with_lines
@@ -116,6 +115,10 @@ def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = Non
     if isinstance(ref, Rubric):
         bound = ref
     elif isinstance(ref, str) and ref:
+        # A rubric file named in a record is relative to the record, not to wherever the command runs.
+        beside = Path(path).parent / ref
+        if rubric is None and Path(ref).suffix in (".yaml", ".yml") and not Path(ref).is_absolute() and beside.exists():
+            ref = str(beside)
         try:
             bound = load_rubric(ref)
         except InputError as exc:
@@ -132,7 +135,7 @@ def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = Non
         problems.append((("format_version",), f"本工具支持第 {FORMAT_VERSION} 版格式，实际为 {decl.format_version}"))
     if problems or decl is None or bound is None:
         raise with_lines(path, problems)
-    return Record(decl, bound, str(path), hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    return Record(decl, bound, str(path), content_sha256(path, data))
 
 
 def load_record(path: str | Path, rubric: Rubric | str | None = None) -> Record:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -194,6 +195,8 @@ def _semantic_problems(decl: RubricFile) -> list[tuple[tuple, str]]:
     bounds = [g.min for g in decl.grades]
     if bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
         problems.append((("grades",), "评价等级应按下限从高到低排列，且下限互不相同"))
+    names = [g.grade for g in decl.grades]
+    problems += [(("grades",), f"评价等级“{n}”重复") for n in sorted({n for n in names if names.count(n) > 1})]
     if bounds and bounds[-1] > 0:
         problems.append((("grades",), f"最低等级的下限应为 0，实际为 {fmt(bounds[-1])}（否则低分无等级）"))
     return problems
@@ -208,8 +211,16 @@ def parse_rubric(data: object, path: str | Path) -> Rubric:
     problems = _semantic_problems(decl)
     if problems:
         raise with_lines(path, problems)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return Rubric(decl, tuple(_flatten(decl.tree)), digest)
+    return Rubric(decl, tuple(_flatten(decl.tree)), content_sha256(path, data))
+
+
+def content_sha256(path: str | Path, data: object) -> str:
+    """The file's digest; for data built in memory (no such file), the digest of its canonical JSON."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def builtin_ids() -> list[str]:

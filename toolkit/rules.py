@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from .numbers import HUNDRED, ZERO, fmt
 
@@ -158,15 +158,13 @@ class Tiers(_Rule):
     tiers: tuple[Tier, ...] = Field(min_length=1)
     required: ClassVar[tuple[str, ...]] = ("value",)
 
-    @model_validator(mode="after")
-    def _descending(self) -> "Tiers":
-        bounds = [t.min for t in self.tiers]
-        if bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
-            raise ValueError("各档下限应从高到低排列且互不相同")
-        return self
-
     def weight_problems(self, weight: Decimal) -> list[str]:
-        return [f"第 {i + 1} 档得分 {fmt(t.score)} 超过分值 {fmt(weight)}" for i, t in enumerate(self.tiers) if t.score > weight]
+        # Checked here rather than in a pydantic validator so that it is reported together with
+        # every other rubric problem instead of hiding them.
+        bounds = [t.min for t in self.tiers]
+        order = [] if bounds == sorted(bounds, reverse=True) and len(set(bounds)) == len(bounds) else [
+            f"各档下限应从高到低排列且互不相同，实际为 {'、'.join(fmt(b, 4) for b in bounds)}"]
+        return order + [f"第 {i + 1} 档得分 {fmt(t.score)} 超过分值 {fmt(weight)}" for i, t in enumerate(self.tiers) if t.score > weight]
 
     def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
         value = _d(evidence["value"])

@@ -15,6 +15,7 @@ _MESSAGES = {
     "int_from_float": "应为整数",
     "decimal_type": "应为数字",
     "decimal_parsing": "应为数字",
+    "finite_number": "应为有限的数字",
     "bool_type": "应为 true 或 false",
     "bool_parsing": "应为 true 或 false",
     "dict_type": "应为键值映射",

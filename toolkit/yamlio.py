@@ -15,7 +15,23 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 
 class DecimalLoader(_Base):
-    """Safe loader reading YAML floats as Decimal, from their source text, so 0.1 stays 0.1."""
+    """Safe loader reading YAML floats as Decimal, from their source text, so 0.1 stays 0.1.
+
+    A key given twice in one mapping is an error: PyYAML would silently keep the last value,
+    and an indicator entered twice must not be half-lost without a word.
+    """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (str, int, Decimal, bool)) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"键 “{key}” 重复（第 {seen[key]} 行已出现）", key_node.start_mark)
+                if isinstance(key, (str, int, Decimal, bool)):
+                    seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:

@@ -1,0 +1,55 @@
+"""Shared fixtures: the seed record as data, and a way to build one-change variants of it."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from toolkit.record import Record, load_record, parse_record
+from toolkit.result import Result
+from toolkit.scoring import score
+from toolkit.yamlio import read_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED_DATA = read_yaml(SEED, "部门自评记录")
+
+
+@pytest.fixture(scope="session")
+def seed_record() -> Record:
+    return load_record(SEED)
+
+
+@pytest.fixture(scope="session")
+def seed_result(seed_record: Record) -> Result:
+    return score(seed_record)
+
+
+@pytest.fixture
+def seed_data() -> dict:
+    """A deep copy of the seed record as parsed YAML, free to change."""
+    return copy.deepcopy(SEED_DATA)
+
+
+@pytest.fixture
+def variant() -> Callable[..., Record]:
+    """variant(change) -> the seed record with `change(data)` applied, validated by parse_record.
+
+    The path names no real file, so the record's digest is that of the changed data."""
+
+    def build(change: Callable[[dict], object], rubric=None) -> Record:
+        data = copy.deepcopy(SEED_DATA)
+        change(data)
+        return parse_record(data, "seed-variant.yaml", rubric)
+
+    return build
+
+
+@pytest.fixture
+def scored(variant) -> Callable[..., Result]:
+    """scored(change) -> the Result of scoring a one-change variant of the seed."""
+    return lambda change, rubric=None: score(variant(change, rubric))
+
