@@ -43,10 +43,12 @@ def problems_from(exc: ValidationError, prefix: tuple = ()) -> list[tuple[tuple,
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("function-")))
-        # Discriminated unions add the tag as a path element; it names no field in the file.
-        loc = tuple(p for p in loc if p not in RULE_TYPES)
+        # Discriminated unions add the tag as a path element right after `rule`; it names no field in
+        # the file. Only there: `not_applicable` is also a record field and must stay in its path.
+        loc = tuple(p for n, p in enumerate(loc) if not (p in RULE_TYPES and n and loc[n - 1] == "rule"))
         template = _MESSAGES.get(err["type"])
-        ctx = {k: v for k, v in (err.get("ctx") or {}).items()}
+        # pydantic joins the choices with English "or"; the message is Chinese.
+        ctx = {k: v.replace(" or ", "、") if isinstance(v, str) else v for k, v in (err.get("ctx") or {}).items()}
         message = template.format(**ctx) if template else err["msg"].removeprefix("Value error, ")
         if err["type"] not in ("missing", "extra_forbidden", "union_tag_not_found") and "input" in err:
             message += f"，实际为 {_text(err['input'])}"

@@ -1,0 +1,129 @@
+"""Scoring: the seed reproduced exactly, not-applicable rescaling, rounding modes, another rubric shape."""
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from toolkit.paths import RUBRIC_DIR
+from toolkit.record import load_record
+from toolkit.rubric import load_rubric, parse_rubric
+from toolkit.scoring import score
+from toolkit.yamlio import read_yaml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_seed_total_subtotals_and_grade(seed_result):
+    assert seed_result.total == D("94.2")
+    assert [(g.label, g.score, g.weight) for g in seed_result.groups] == [("履职效能", D("46.38"), 50), ("管理效率", D("47.82"), 50)]
+    assert seed_result.grade == "优" and seed_result.stated_grade == "优" and seed_result.stated_total == D("94.2")
+    assert not seed_result.has_errors
+
+
+def test_seed_level_two_subtotals(seed_result):
+    level2 = {g.label: g.score for g in seed_result.group_levels(2)}
+    assert level2 == {"整体效能": D("46.38"), "预算编制": 3, "预算执行": 4, "信息公开": 4, "绩效管理": 14,
+                      "采购管理": D("9.82"), "资产管理": 9, "运行成本": 4}
+
+
+def test_seed_recomputes_the_two_evidenced_indicators(seed_result):
+    by_id = {i.id: i for i in seed_result.indicators}
+    assert by_id["部门预算资金支出率"].recomputed_raw == D("9.888") and by_id["部门预算资金支出率"].recomputed_score == D("9.89")
+    assert by_id["合同备案时效性"].recomputed_score == D("0.82")
+    assert [i.id for i in seed_result.indicators if i.recomputed_score is not None] == ["部门预算资金支出率", "合同备案时效性"]
+    assert [(i.id, i.lost) for i in seed_result.deductions][:3] == [
+        ("部门整体绩效目标产出指标完成情况", 1), ("部门整体绩效目标效益指标完成情况", D("2.5")), ("部门预算资金支出率", D("0.12"))]
+
+
+def test_not_applicable_rescale_drops_indicator_and_rescales_total_to_100(scored):
+    result = scored(lambda d: d["indicators"]["采购管理-2"].update(not_applicable={"mode": "rescale", "reason": "本年无此事项"}))
+    # (94.2 − 1.5) × 100 ÷ (100 − 1.5) = 94.1116… → 94.11
+    assert result.total == D("94.11")
+    assert sum((g.weight for g in result.groups), D(0)) == 100
+    dropped = next(i for i in result.indicators if i.id == "采购管理-2")
+    assert not dropped.applicable and dropped.lost == 0
+
+
+def test_not_applicable_full_marks_counts_the_weight(scored):
+    result = scored(lambda d: d["indicators"]["合同备案时效性"].update(
+        self_score=1, not_applicable={"mode": "full_marks", "reason": "本年无公开招标项目"}) or d.update(stated_total=D("94.38")))
+    assert result.total == D("94.38")
+    contracts = next(i for i in result.indicators if i.id == "合同备案时效性")
+    assert contracts.applicable and contracts.recomputed_score == 1 and contracts.rule == "not_applicable"
+    assert not result.has_errors
+
+
+def test_rescaled_total_is_graded_after_rescaling(scored):
+    # Scored 0 on the dropped 1.5-point row: 88.7 points of 98.5 applicable is 90.05 of 100, 优 rather than 良.
+    def change(d):
+        d["indicators"]["部门整体绩效目标产出指标完成情况"]["self_score"] = 15
+        d["indicators"]["采购管理-2"].update(self_score=0, not_applicable={"mode": "rescale", "reason": "本年无此事项"})
+    result = scored(change)
+    assert result.total == D("90.05") and result.grade == "优"
+
+
+def _rubric_with(mode: str):
+    data = read_yaml(RUBRIC_DIR / "gz-dept-overall-2022.yaml", "评价指标体系")
+    data["rounding"]["mode"] = mode
+    return parse_rubric(data, f"rounding-{mode}.yaml")
+
+
+@pytest.mark.parametrize(("mode", "recomputed", "codes"), [
+    ("half_up", D("9.89"), ["ROUNDING_DIFFERENCE"]),
+    ("half_even", D("9.89"), ["ROUNDING_DIFFERENCE"]),
+    ("truncate", D("9.88"), []),  # the rubric the seed evidently used for this row
+])
+def test_rounding_mode_of_the_rubric_decides_the_recomputed_score(variant, mode, recomputed, codes):
+    result = score(variant(lambda d: None, rubric=_rubric_with(mode)))
+    rate = next(i for i in result.indicators if i.id == "部门预算资金支出率")
+    assert rate.recomputed_score == recomputed
+    assert [f.code for f in result.findings if f.indicator == "部门预算资金支出率"] == codes
+
+
+def test_truncating_rubric_turns_the_contract_row_into_the_difference(variant):
+    # 9/11 = 0.8181… truncates to 0.81: under truncation the other row is the odd one out.
+    result = score(variant(lambda d: None, rubric=_rubric_with("truncate")))
+    assert [f.code for f in result.findings if f.indicator == "合同备案时效性"] == ["ROUNDING_DIFFERENCE"]
+
+
+@pytest.mark.parametrize(("mode", "tie", "rescaled"), [
+    ("half_up", D("94.21"), D("93.69")),
+    ("half_even", D("94.20"), D("93.69")),
+    ("truncate", D("94.20"), D("93.68")),
+])
+def test_total_is_rounded_by_the_rubric_mode(variant, mode, tie, rescaled):
+    # A three-decimal score (itself a SCORE_PRECISION finding) puts the total on a tie: 94.205.
+    three = variant(lambda d: d["indicators"]["部门整体绩效目标产出指标完成情况"].update(self_score=D("19.005")), rubric=_rubric_with(mode))
+    assert score(three).total == tie
+    # Dropping the 10-point row: 84.32 × 100 ÷ 90 = 93.6888…
+    dropped = variant(lambda d: d["indicators"]["部门预算资金支出率"].update(
+        not_applicable={"mode": "rescale", "reason": "本年无预算资金"}), rubric=_rubric_with(mode))
+    assert score(dropped).total == rescaled
+
+
+def test_rubric_of_another_shape_scores_through_the_same_code():
+    result = score(load_record(FIXTURES / "four-groups-record.yaml"))
+    assert [(g.label, g.score) for g in result.groups] == [
+        ("投入", 12), ("过程", D("19.22")), ("产出", 27), ("效果", D("26.59"))]
+    assert all(not g.children for g in result.groups)  # only two levels
+    assert result.total == D("84.81") and result.grade == "良"
+    by_id = {i.id: i.recomputed_score for i in result.indicators}
+    assert by_id == {"目标设定": 4, "预算配置": 8, "预算执行率": D("9.47"), "结转结余控制": D("3.75"), "违规事项": 6,
+                     "职责履行": 27, "成本控制": D("9.09"), "满意度": D("13.5"), "社会效益": None}
+    assert result.findings == ()
+
+
+def test_result_replace_leaves_the_original(seed_result):
+    changed = seed_result.replace(total=D(0))
+    assert changed.total == 0 and seed_result.total == D("94.2")
+    with pytest.raises(Exception):
+        seed_result.total = D(0)
+
+
+def test_json_form_of_the_seed(seed_result):
+    data = seed_result.as_dict()
+    assert data["total"] == 94.2 and data["grade"] == "优" and data["rubric"] == "gz-dept-overall-2022"
+    assert [g["score"] for g in data["groups"]] == [46.38, 47.82]
+    rate = next(i for i in data["indicators"] if i["id"] == "部门预算资金支出率")
+    assert rate["level1"] == "履职效能" and rate["level2"] == "整体效能"
+    assert rate["self_score"] == 9.88 and rate["recomputed_score"] == 9.89
