@@ -74,6 +74,10 @@ def read_yaml(path: str | Path, what: str) -> object:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         reason = exc.problem or "格式错误"
+        context = exc.context_mark
+        if context is not None and mark is not None and context.line != mark.line:
+            # An unclosed bracket or quote is noticed only at the end of the file; say where it opened.
+            reason += f"；未闭合的结构始于第 {context.line + 1} 行"
         raise InputError([Problem(shown, "", f"YAML 格式错误（{reason}）", line)]) from None
     except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
         raise InputError([Problem(shown, "", f"YAML 格式错误（{exc}）")]) from None
