@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .problems import InputError
+from .paths import OUTPUT_DIR, PARAMS_DIR
+from .problems import InputError, Problem
 from .record import load_record
 from .rubric import builtin_ids, dump_rubric, load_rubric
 from .scoring import score
@@ -44,6 +45,17 @@ def _cmd_rubric_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run
+    from .textreport import run_table
+
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError([Problem("-j", "", f"并行进程数应为正整数，实际为 {args.jobs}")])
+    outcomes = run(args.params or None, args.output, args.jobs, args.force, args.rubric, progress=not args.quiet)
+    run_table(outcomes, Path(args.output))
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audit-toolkit", description="绩效审计工具包：复核、重算部门整体支出绩效自评表，生成审计报告。")
     parser.add_argument("--version", action="version", version=f"audit-toolkit {__version__}")
@@ -55,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="存在“错误”级复核发现时以退出码 1 结束")
     p.add_argument("--rubric", metavar="ID|FILE", help="改用指定的评价指标体系")
     p.set_defaults(func=_cmd_score)
+
+    run = sub.add_parser("run", help="批量审计：每个部门执行一次审计笔记本并发布 HTML 报告",
+                         description="对每个部门记录执行一次审计笔记本（papermill），发布 HTML 报告、result.json 和 outputs/index.html。")
+    run.add_argument("params", nargs="*", metavar="PARAMS", help=f"部门记录文件或文件夹（默认 {PARAMS_DIR}）")
+    run.add_argument("-o", "--output", default=str(OUTPUT_DIR), metavar="DIR", help=f"输出文件夹（默认 {OUTPUT_DIR}）")
+    run.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="并行进程数（默认为 CPU 核数）")
+    run.add_argument("--force", action="store_true", help="输入未变化的部门也重新生成")
+    run.add_argument("--rubric", metavar="ID|FILE", help="改用指定的评价指标体系")
+    run.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    run.set_defaults(func=_cmd_run)
 
     r = sub.add_parser("rubric", help="查看或校验评价指标体系", description="查看或校验评价指标体系（rubric）文件。")
     rsub = r.add_subparsers(dest="rubric_command", required=True, metavar="子命令")

@@ -65,3 +65,20 @@ def rubric_tree(rubric: Rubric, builtins: list[str], console: Console | None = N
     bands = "；".join(f"{g.grade} ≥ {fmt(g.min)}" for g in decl.grades)
     console.print(f"等级：{bands}（下限含本数）  舍入：{decl.rounding.mode.label}保留 {decl.rounding.places} 位  容差：得分 {fmt(decl.tolerance.score)}，预算 {fmt(decl.tolerance.budget)} 万元")
     console.print(f"内置指标体系：{'、'.join(builtins)}")
+
+
+def run_table(outcomes: list, out_root, console: Console | None = None) -> None:
+    """The status table printed at the end of `audit-toolkit run`."""
+    console = console or Console(highlight=False)
+    table = Table(title="审计结果", header_style="bold")
+    for col in ("部门", "年度", "总分", "等级", "状态", "用时", "说明"):
+        table.add_column(col, justify="right" if col in ("总分", "用时") else "left")
+    styles = {"done": "green", "skipped": "dim", "failed": "bold red"}
+    for o in outcomes:
+        name = (o.department or o.record_path) + ("（示例）" if o.fictional else "")
+        total = f"{o.total:g}" if o.total is not None else "—"
+        table.add_row(name, str(o.year or "—"), total, o.grade or "—", f"[{styles[o.status]}]{o.status_label}[/]",
+                      f"{o.seconds:.1f}s" if o.seconds else "", o.message)
+    console.print(table)
+    failed = sum(1 for o in outcomes if o.status == "failed")
+    console.print(f"目录页：{out_root / 'index.html'}" + (f"；[bold red]{failed} 个部门失败[/]" if failed else ""))
