@@ -54,3 +54,28 @@ def shown(text: str, n: int = 24) -> str:
     """A cell quoted in a message, shortened."""
     text = clean(text).replace("\n", " ")
     return text if len(text) <= n else text[:n] + "…"
+
+
+# Numbered list markers, each with how to read its number; a list is split only where numbers run 1, 2, 3…
+_MARKERS = (
+    (re.compile(r"(?:^|(?<=[\s。；;！!？?]))(\d{1,2})\s*[.．、)）](?!\d)"), int),
+    (re.compile(r"(?:^|(?<=[\s。；;！!？?]))[(（](\d{1,2})[)）]"), int),
+    (re.compile(r"(?:^|(?<=[\s。；;！!？?]))([一二三四五六七八九十]{1,3})、"), lambda s: _CN.index(s) + 1 if s in _CN else 0),
+)
+_CN = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五")
+
+
+def split_numbered(text: str) -> tuple[str, ...]:
+    """"1. … 2. …" in one cell -> ("…", "…"); text without such numbering -> (text,) ; "" -> ()."""
+    text = clean(text)
+    if not text:
+        return ()
+    for pattern, number in _MARKERS:
+        cuts: list[tuple[int, int]] = []  # (marker start, text start)
+        for match in pattern.finditer(text):
+            if number(match.group(1)) == len(cuts) + 1:
+                cuts.append((match.start(), match.end()))
+        if len(cuts) >= 2 and not text[: cuts[0][0]].strip():
+            ends = [c[0] for c in cuts[1:]] + [len(text)]
+            return tuple(text[start:end].strip() for (_, start), end in zip(cuts, ends))
+    return (text,)

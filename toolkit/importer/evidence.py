@@ -1,0 +1,64 @@
+"""Evidence candidates read from reason texts, only where the pattern is plain and only the keys
+the indicator's rule needs. Every candidate keeps the sentence it came from and `extracted: true`,
+so a reviewer can tell it from evidence entered by hand.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+from ..rubric import Indicator
+from ..rules import CountRatio, Proportional
+
+_UNIT = r"(?:项|个|份|笔|件|次|家|宗)"
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_COUNTS = re.compile(rf"共\s*(\d+)\s*{_UNIT}[^。；;]*?其中\s*(\d+)\s*{_UNIT}\s*(未|没有|逾期|超期|超时|不|按时|已|均)")
+_FAILED_WORDS = ("未", "没有", "逾期", "超期", "超时", "不")
+_SENTENCE_END = "。！？!?；;"
+_CLAUSE_START = "，,。！？!?；;：:"
+
+
+def _sentence(text: str, start: int) -> str:
+    """From the start of the clause holding position `start` to the end of its sentence (end mark kept)."""
+    begin = start
+    while begin > 0 and text[begin - 1] not in _CLAUSE_START:
+        begin -= 1
+    end = start
+    while end < len(text) and text[end] not in _SENTENCE_END:
+        end += 1
+    if end < len(text) and text[end] == "。":
+        end += 1
+    return text[begin:end].strip()
+
+
+def extract(indicator: Indicator, reason: str | None) -> tuple[dict[str, object], str | None]:
+    """(evidence, note): the rule's inputs found in the reason text, or {} and why nothing was taken."""
+    rule = indicator.rule
+    if not reason or not rule.required:
+        return {}, None
+    # Full-width digits and percent signs read as ASCII; positions stay those of the original text.
+    text = unicodedata.normalize("NFKC", reason)
+    same_length = len(text) == len(reason)
+    if isinstance(rule, Proportional):
+        found = list(_PERCENT.finditer(text))
+        rated = [m for m in found if "率" in _sentence(text, m.start())] or found
+        if len(rated) != 1:
+            return {}, ("原因栏有多个百分比，未自动提取计分依据" if rated else "原因栏未见百分比，未能提取计分依据")
+        m = rated[0]
+        sentence = _sentence(reason if same_length else text, m.start())
+        return {"rate": Decimal(m.group(1)), "sentence": sentence, "extracted": True}, f"计分依据取自未达标原因栏的百分比 {m.group(1)}%"
+    if isinstance(rule, CountRatio):
+        found = list(_COUNTS.finditer(text))
+        if len(found) != 1:
+            return {}, ("原因栏有多组“共…其中…”数字，未自动提取计分依据" if found else "原因栏未见“共N项……其中M项”，未能提取计分依据")
+        m = found[0]
+        total, part = int(m.group(1)), int(m.group(2))
+        if part > total:
+            return {}, f"原因栏“共{total}项，其中{part}项”前后矛盾，未提取计分依据"
+        failed = m.group(3) in _FAILED_WORDS
+        sentence = _sentence(reason if same_length else text, m.start())
+        evidence: dict[str, object] = {"total": total, ("failed" if failed else "passed"): part, "sentence": sentence, "extracted": True}
+        word = "未合规" if failed else "合规"
+        return evidence, f"计分依据取自未达标原因栏（共 {total} 项，{part} 项{word}）"
+    return {}, f"计分规则（{rule.type}）所需依据未能从原因栏自动提取"
