@@ -127,3 +127,41 @@ def test_json_form_of_the_seed(seed_result):
     rate = next(i for i in data["indicators"] if i["id"] == "部门预算资金支出率")
     assert rate["level1"] == "履职效能" and rate["level2"] == "整体效能"
     assert rate["self_score"] == 9.88 and rate["recomputed_score"] == 9.89
+
+
+PARAMS = Path(__file__).parents[1] / "params"
+# file -> (band, the findings it was built to show, every finding code it shows)
+DEMOS = {
+    "demo-liang-2022.yaml": ("良", D("88.73"), {"TOTAL_MISMATCH", "GRADE_MISMATCH", "DEDUCTION_WITHOUT_REASON"}),
+    "demo-zhong-2022.yaml": ("中", D("73.17"), {"RECOMPUTED_MISMATCH", "SCORE_ABOVE_WEIGHT", "FULL_SCORE_WITH_PROBLEM",
+                                               "DEDUCTION_TEXT_MISMATCH"}),
+    "demo-cha-2022.yaml": ("差", D("45.32"), {"MISSING_INDICATOR", "NOT_APPLICABLE", "BUDGET_SUM_MISMATCH"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+def test_demo_department_lands_in_its_band_with_its_findings(name):
+    band, total, built_to_show = DEMOS[name]
+    result = score(load_record(PARAMS / name))
+    assert result.fictional and "示例" in result.department
+    assert result.grade == band and result.total == total
+    # The placeholder row is in the rubric itself, so every record under it carries UNNAMED_INDICATOR.
+    assert {f.code for f in result.findings} == built_to_show | {"UNNAMED_INDICATOR"}
+    recomputed = {i.id for i in result.indicators if i.recomputed_score is not None}
+    assert recomputed == {"部门预算资金支出率", "合同备案时效性"}
+
+
+def test_demo_budget_mismatch_is_an_error_and_the_dropped_row_rescales():
+    result = score(load_record(PARAMS / "demo-cha-2022.yaml"))
+    [budget] = [f for f in result.findings if f.code == "BUDGET_SUM_MISMATCH"]
+    assert budget.severity.value == "error" and budget.data["difference"] == D("-100.00")
+    # 43.96 points of 97 applicable → 45.32 of 100; the missing row counts 0 and stays in the base.
+    assert sum((g.weight for g in result.groups), D(0)) == 100
+
+
+def test_shipped_records_have_unique_codes_and_fictional_means_demo():
+    records = [load_record(p) for p in sorted(PARAMS.glob("*.yaml"))]
+    codes = [r.department.code for r in records]
+    assert len(codes) == len(set(codes)) >= 4
+    for r in records:
+        assert r.data.fictional == ("示例" in r.department.name), r.path
