@@ -53,3 +53,14 @@ def scored(variant) -> Callable[..., Result]:
     """scored(change) -> the Result of scoring a one-change variant of the seed."""
     return lambda change, rubric=None: score(variant(change, rubric))
 
+
+
+@pytest.fixture(scope="session")
+def shipped_run(tmp_path_factory):
+    """One real `audit-toolkit run` of every shipped record into a temporary outputs folder, shared by the
+    tests that inspect published files: (outputs folder, outcomes)."""
+    from toolkit.runner import run
+
+    out = tmp_path_factory.mktemp("outputs")
+    outcomes = run([ROOT / "params"], out, jobs=2, force=True, progress=False)
+    return out, outcomes
