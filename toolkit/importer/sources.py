@@ -181,6 +181,9 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
+_HEADINGS = ("title", "h1", "h2", "h3", "h4", "h5", "h6")
+
+
 class _TableParser(HTMLParser):
     """Collects the cells of every top-level <table>, in document order, with their spans."""
 
@@ -192,9 +195,12 @@ class _TableParser(HTMLParser):
         self._cell: list[str] | None = None
         self._span = (1, 1)
         self._line = 0
+        self._heading: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
+        if tag in _HEADINGS and self._depth == 0:
+            self._heading, self._line = [], self.getpos()[0]  # a page title above the table: one-cell row
+        elif tag == "table":
             self._depth += 1
             if self._depth == 1 and self.rows:
                 self.rows.append((self.getpos()[0], []))  # a blank row between tables, as between pages
@@ -214,7 +220,12 @@ class _TableParser(HTMLParser):
             self._cell.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "table":
+        if tag in _HEADINGS and self._heading is not None:
+            text = re.sub(r"\s+", " ", "".join(self._heading)).strip()
+            if text:
+                self.rows.append((self._line, [(text, 1, 1)]))
+            self._heading = None
+        elif tag == "table":
             if self._depth == 1:
                 self._close_row()
             self._depth = max(0, self._depth - 1)
@@ -226,7 +237,9 @@ class _TableParser(HTMLParser):
             self._close_row()
 
     def handle_data(self, data: str) -> None:
-        if self._cell is not None and self._depth >= 1:
+        if self._heading is not None:
+            self._heading.append(data)
+        elif self._cell is not None and self._depth >= 1:
             self._cell.append(data)
 
     def _close_cell(self) -> None:

@@ -173,6 +173,7 @@ def _read(row: Row, cols: Columns, index: _Index, page: int, position: int,
         reading.weight = parse_number(reading.weight_text)[0]
         reading.explanation = clean(row.cell(cols.explanation))
         reading.score_text = clean(row.cell(cols.score))
+        reading.score_col = cols.label(cols.score) if cols.score is not None else "得分"
         reading.reason = clean(row.cell(cols.reason))
         reading.measure = clean(row.cell(cols.measure))
         _update_context(reading, cols, group_cols, index, context, tree, file)
@@ -271,7 +272,7 @@ def _place_by_similar_name(reading: _Reading, index: _Index, used: set[str], tre
         reading.indicator = ind
         reading.notes.append(f"名称“{shown(reading.name)}”与指标体系中的“{ind.label}”写法不同（相似度 {ratio:.2f}），按后者导入")
         return
-    hint = f"；最接近的是“{scored[0][1].label}”（相似度 {scored[0][0]:.2f}）" if scored else ""
+    hint = f"；最接近的是“{scored[0][1].label}”（相似度 {scored[0][0]:.2f}）" if scored and scored[0][0] >= 0.5 else ""
     tree.problems.append(Problem(file, "三级指标", f"指标“{shown(reading.name)}”不在评价指标体系 {index.rubric.id} 中{hint}", reading.row.number))
 
 

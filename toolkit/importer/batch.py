@@ -1,0 +1,106 @@
+"""The `import` command's work: many files in, one record each out, and what became of every file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rich.console import Console
+from rich.table import Table
+
+from ..numbers import fmt
+from ..problems import InputError, Problem, display_path
+from ..rubric import Rubric
+from .convert import Imported, import_file
+from .writer import default_name, write
+
+_RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    source: Path
+    status: Literal["imported", "failed"]
+    output: Path | None = None
+    imported: Imported | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+def expand(inputs: list[str]) -> list[Path]:
+    """Files named, and the visible files directly inside folders named, in a stable order."""
+    files: list[Path] = []
+    for text in inputs:
+        path = Path(text)
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(path)  # a missing file is reported by the reader, in its turn
+    return files
+
+
+def _targets(files: list[Path], output: Path, code: str | None) -> Path | None:
+    """The single output file when `output` names one; checks that the options fit the inputs."""
+    single = output.suffix in _RECORD_SUFFIXES and not output.is_dir()
+    if single and len(files) != 1:
+        raise InputError([Problem(display_path(output), "", f"输入有 {len(files)} 个文件，输出应为文件夹而不是单个 .yaml 文件")])
+    if code is not None and len(files) != 1:
+        raise InputError([Problem("--code", "", f"--code 只能用于导入单个文件（本次 {len(files)} 个）；多个文件的部门代码取自各自的文件名")])
+    return output if single else None
+
+
+def import_all(inputs: list[str], output: Path, rubric: Rubric, code: str | None = None,
+               year: int | None = None, force: bool = False) -> list[Outcome]:
+    """Import every input; a bad file is an outcome with its problems, never a stop for the others."""
+    files = expand(inputs)
+    if not files:
+        raise InputError([Problem(" ".join(inputs), "", "没有可导入的文件")])
+    single = _targets(files, output, code)
+    written: dict[Path, Path] = {}
+    outcomes: list[Outcome] = []
+    for source in files:
+        try:
+            imported = import_file(source, rubric, code, year)
+            target = single or output / default_name(imported)
+            if target.resolve() in written:
+                raise InputError([Problem(display_path(source), "", f"输出文件 {display_path(target)} 与本次导入的 "
+                                          f"{display_path(written[target.resolve()])} 同名（部门代码与年度相同），未写出；请用 --code 区分")])
+            write(imported, target, force)
+            written[target.resolve()] = source
+            outcomes.append(Outcome(source, "imported", target, imported))
+        except InputError as exc:
+            outcomes.append(Outcome(source, "failed", problems=exc.problems))
+    return outcomes
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """0 every file imported, 1 some failed, 2 none usable."""
+    done = sum(1 for o in outcomes if o.status == "imported")
+    return 0 if done == len(outcomes) else (1 if done else 2)
+
+
+def report(outcomes: list[Outcome], console: Console, errors: Console, quiet: bool = False) -> None:
+    """Each problem as one line on stderr; the repairs of each imported file; then the summary table."""
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            errors.print(f"错误：{problem}", soft_wrap=True, markup=False, highlight=False)
+        if outcome.imported is not None and not quiet:
+            repairs = outcome.imported.repairs
+            console.print(f"{display_path(outcome.source)}：修复 {len(repairs)} 处", markup=False, highlight=False)
+            for repair in repairs:
+                console.print(f"  {repair}", soft_wrap=True, markup=False, highlight=False)
+    table = Table(title="导入结果", header_style="bold", title_justify="left")
+    for column in ("文件", "结果", "记录文件", "部门", "年度", "填报总分", "修复", "说明"):
+        table.add_column(column, overflow="fold")
+    for o in outcomes:
+        if o.imported is not None:
+            data = o.imported.data
+            total = data.get("stated_total")
+            table.add_row(o.source.name, "[green]已导入[/]", display_path(o.output or ""), data["department"]["name"],
+                          str(data["year"]), fmt(total) if total is not None else "—", str(len(o.imported.repairs)), o.imported.format)
+        else:
+            first = o.problems[0].message if o.problems else ""
+            more = f"（另有 {len(o.problems) - 1} 个问题）" if len(o.problems) > 1 else ""
+            table.add_row(o.source.name, "[red]失败[/]", "—", "—", "—", "—", "—", first + more)
+    console.print(table)
+    done = sum(1 for o in outcomes if o.status == "imported")
+    console.print(f"共 {len(outcomes)} 个文件：导入 {done} 个，失败 {len(outcomes) - done} 个。", highlight=False)
