@@ -56,6 +56,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .importer.batch import exit_code, import_all, report
+
+    rubric = load_rubric(args.rubric or DEFAULT_RUBRIC)
+    outcomes = import_all(args.files, Path(args.output), rubric, args.code, args.year, args.force)
+    report(outcomes, Console(), Console(stderr=True), args.quiet)
+    return exit_code(outcomes)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audit-toolkit", description="绩效审计工具包：复核、重算部门整体支出绩效自评表，生成审计报告。")
     parser.add_argument("--version", action="version", version=f"audit-toolkit {__version__}")
@@ -77,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rubric", metavar="ID|FILE", help="改用指定的评价指标体系")
     run.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
     run.set_defaults(func=_cmd_run)
+
+    imp = sub.add_parser("import", help="把公开发布的自评表（TSV/CSV/XLSX/HTML）导入为部门记录",
+                         description="读取部门整体支出绩效自评表（制表符/逗号分隔文本、XLSX 或 HTML，UTF-8 或 GBK），按评价指标体系"
+                                     "复原指标树，写出部门记录（YAML），并列出所作的每一处修复。退出码：0 全部导入，1 部分失败，2 无可用输入。")
+    imp.add_argument("files", nargs="+", metavar="FILE_OR_DIR", help="自评表文件，或含自评表的文件夹")
+    imp.add_argument("-o", "--output", default=str(PARAMS_DIR), metavar="FILE_OR_DIR",
+                     help=f"输出文件夹（记录名为 <部门代码>-<年度>.yaml），或单个输入时的 .yaml 文件（默认 {PARAMS_DIR}）")
+    imp.add_argument("--rubric", metavar="ID|FILE", help=f"评价指标体系（默认 {DEFAULT_RUBRIC}）")
+    imp.add_argument("--code", metavar="CODE", help="部门代码（仅单个文件；默认取自文件名）")
+    imp.add_argument("--year", type=int, metavar="YEAR", help="年度（默认取自表格标题）")
+    imp.add_argument("--force", action="store_true", help="覆盖已存在的记录文件")
+    imp.add_argument("-q", "--quiet", action="store_true", help="不逐条列出修复，只显示汇总表")
+    imp.set_defaults(func=_cmd_import)
 
     r = sub.add_parser("rubric", help="查看或校验评价指标体系", description="查看或校验评价指标体系（rubric）文件。")
     rsub = r.add_subparsers(dest="rubric_command", required=True, metavar="子命令")
