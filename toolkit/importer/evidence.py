@@ -13,7 +13,7 @@ from ..rules import CountRatio, Proportional
 
 _UNIT = r"(?:项|个|份|笔|件|次|家|宗)"
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-_COUNTS = re.compile(rf"共\s*(\d+)\s*{_UNIT}[^。；;]*?其中\s*(\d+)\s*{_UNIT}\s*(未|没有|逾期|超期|超时|不|按时|已|均)")
+_COUNTS = re.compile(rf"共[^\d。；;，,]{{0,8}}?(\d+)\s*{_UNIT}[^。；;]*?其中\s*(\d+)\s*{_UNIT}\s*(未|没有|逾期|超期|超时|不|按时|已|均)")
 _FAILED_WORDS = ("未", "没有", "逾期", "超期", "超时", "不")
 _SENTENCE_END = "。！？!?；;"
 _CLAUSE_START = "，,。！？!?；;：:"

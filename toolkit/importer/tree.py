@@ -158,8 +158,10 @@ def _read(row: Row, cols: Columns, index: _Index, page: int, position: int,
     if any(key(v) in _SUBTOTAL for _, v in cells):
         tree.repairs.append(Repair(row.number, f"小计行（{'、'.join(shown(v, 12) for _, v in cells)}），不是指标，已略去"))
         return None
-    leaf_col = cols.names[-1]
-    group_cols = cols.names[:-1]
+    # A table may print more levels than the rubric has: the rubric's depth decides which column names leaves.
+    depth = min(index.rubric.depth, len(cols.names))
+    leaf_col = cols.names[depth - 1]
+    group_cols = cols.names[: depth - 1]
     name_here = clean(row.cell(leaf_col))
     found = index.leaves.get(key(name_here)) if name_here else None
     elsewhere = [(c, v) for c, v in cells if c != leaf_col and key(v) in index.leaves and key(v) not in index.groups]
@@ -168,7 +170,7 @@ def _read(row: Row, cols: Columns, index: _Index, page: int, position: int,
     else:
         reading.name = name_here
         reading.indicator = found
-        wcol = cols.weights[-1]
+        wcol = cols.weights[depth - 1]
         reading.weight_text = clean(row.cell(wcol))
         reading.weight = parse_number(reading.weight_text)[0]
         reading.explanation = clean(row.cell(cols.explanation))
@@ -213,7 +215,8 @@ def _read_shifted(reading: _Reading, cols: Columns, name_col: int, cells: list[t
             where[slot] = col
     reading.score_col = cols.label(where["score"]) if "score" in where else "得分"
     words = {"名称": "名称", "weight": "分值", "explanation": "解释", "score": "得分", "reason": "未达标原因", "measure": "改进措施"}
-    proper = {"名称": cols.names[-1], "weight": cols.weights[-1], "explanation": cols.explanation, "score": cols.score,
+    depth = min(index.rubric.depth, len(cols.names))
+    proper = {"名称": cols.names[depth - 1], "weight": cols.weights[depth - 1], "explanation": cols.explanation, "score": cols.score,
               "reason": cols.reason, "measure": cols.measure}
     moved = [f"{words[k]}在“{cols.label(c)}”列" for k, c in where.items() if proper.get(k) != c]
     reading.notes.append(f"此行错位：{'、'.join(moved)}，已按内容的种类与先后复原")
