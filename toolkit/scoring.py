@@ -7,6 +7,7 @@ from . import checks
 from .numbers import ZERO, round_to
 from .record import Record, rule_for
 from .result import GroupResult, IndicatorResult, Result
+from .review import audit
 from .rubric import Node
 from .rules import Judgement, NotApplicable
 
@@ -61,8 +62,10 @@ def _leaf_ids(node: Node) -> tuple[str, ...]:
     return tuple(i for c in node.children for i in _leaf_ids(c))
 
 
-def score(record: Record) -> Result:
-    """Score a record against its rubric. Never raises on odd numbers: they become findings."""
+def score(record: Record, review: bool = True) -> Result:
+    """Score a record against its rubric. Never raises on odd numbers: they become findings.
+
+    With `review`, a review file beside the record (toolkit.review) gives the audited scores; a bad one raises InputError."""
     rubric = record.rubric
     indicators = tuple(_indicator_result(record, ind) for ind in rubric.indicators)
     applicable_weight = sum((i.weight for i in indicators if i.applicable), ZERO)
@@ -92,4 +95,5 @@ def score(record: Record) -> Result:
         indicators=indicators,
         findings=(),
     )
-    return result.replace(findings=checks.run_all(record, result))
+    result = result.replace(findings=checks.run_all(record, result))
+    return audit(record, result) if review else result
