@@ -1,0 +1,88 @@
+"""The batch runner: a broken department never stops the others, never replaces a good report,
+and an unchanged department is skipped."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from toolkit.cli import main
+from toolkit.runner import discover, run
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
+
+
+def _broken_copy(text: str) -> str:
+    """The seed with one non-numeric score: unusable input for that department only."""
+    return text.replace("  绩效管理制度执行:\n    self_score: 6", "  绩效管理制度执行:\n    self_score: 六")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """A params folder holding the seed and a broken department, run once through the CLI."""
+    base = tmp_path_factory.mktemp("batch")
+    params, out = base / "params", base / "outputs"
+    params.mkdir()
+    shutil.copy(SEED, params / "seed.yaml")
+    broken = _broken_copy(SEED.read_text(encoding="utf-8")).replace("code: huangpu-zwsj", "code: broken-dept")
+    (params / "broken.yaml").write_text(broken, encoding="utf-8")
+    code = main(["run", str(params), "-o", str(out), "-j", "2", "-q"])
+    return params, out, code
+
+
+def test_batch_with_a_broken_record_exits_1(batch):
+    assert batch[2] == 1
+
+
+def test_other_departments_finish_when_one_is_broken(batch):
+    _, out, _ = batch
+    result = json.loads((out / "2022/huangpu-zwsj/result.json").read_text(encoding="utf-8"))
+    assert result["total"] == 94.2 and result["grade"] == "优"
+    assert (out / "2022/huangpu-zwsj/audit.html").exists()
+
+
+def test_broken_department_gets_its_executed_notebook_showing_the_error(batch):
+    _, out, _ = batch
+    folder = out / "2022/broken-dept"
+    assert not (folder / "audit.html").exists() and not (folder / "result.json").exists()
+    nb = nbformat.read(str(folder / "audit.error.ipynb"), as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].ename == "InputError"
+    assert "broken.yaml" in errors[0].evalue and "绩效管理制度执行" in errors[0].evalue
+
+
+def test_index_reports_why_the_broken_department_failed(batch):
+    _, out, _ = batch
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "失败" in index and "输入错误" in index and "indicators.绩效管理制度执行.self_score" in index
+    assert 'href="2022/broken-dept/audit.error.ipynb"' in index
+
+
+def test_discover_skips_review_files(tmp_path):
+    (tmp_path / "a.yaml").write_text("x: 1")
+    (tmp_path / "a.review.yaml").write_text("x: 1")
+    assert discover([tmp_path]) == [tmp_path / "a.yaml"]
+
+
+def test_unchanged_department_is_skipped_and_a_failure_keeps_the_last_good_report(tmp_path):
+    params, out = tmp_path / "params", tmp_path / "outputs"
+    params.mkdir()
+    record = params / "seed.yaml"
+    shutil.copy(SEED, record)
+    first = run([params], out, jobs=1, progress=False)
+    assert [o.status for o in first] == ["done"]
+    html = (out / "2022/huangpu-zwsj/audit.html").read_bytes()
+
+    again = run([params], out, jobs=1, progress=False)
+    assert [o.status for o in again] == ["skipped"] and again[0].total == 94.2
+
+    record.write_text(_broken_copy(record.read_text(encoding="utf-8")), encoding="utf-8")
+    broken = run([params], out, jobs=1, progress=False)
+    assert [o.status for o in broken] == ["failed"] and "self_score" in broken[0].message
+    assert (out / "2022/huangpu-zwsj/audit.html").read_bytes() == html
+    assert (out / "2022/huangpu-zwsj/audit.error.ipynb").exists()
+    assert not list((out / "2022/huangpu-zwsj").glob(".*.tmp")) and not list((out / "2022/huangpu-zwsj").glob(".*partial*"))
