@@ -275,6 +275,10 @@ def dump_review(data: dict, record: Record) -> str:
     """Review data as YAML text, keys in the documented order, Chinese kept readable."""
     order = ("reviewer", "date", "adjustments", "findings")
     ordered = {k: data[k] for k in order if k in data}
+    try:  # a plain YAML date (2026-12-01), as people write it, rather than a quoted string
+        ordered["date"] = Date.fromisoformat(ordered["date"])
+    except (KeyError, TypeError, ValueError):
+        pass
     body = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
     header = _HEADER.format(department=record.department.name, year=record.year, record=Path(record.path).name)
     return header + body
