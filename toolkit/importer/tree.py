@@ -234,7 +234,7 @@ def _update_context(reading: _Reading, cols: Columns, group_cols: tuple[int, ...
             tree.repairs.append(Repair(row.number, f"{'一二三四五'[level]}级指标“{shown(text)}”不在评价指标体系中，下级指标按其名称归属"))
         context[level] = _Context(text, node, row.number)
         for deeper in range(level + 1, len(context)):
-            if not clean(row.cell(group_cols[deeper])):
+            if deeper >= len(group_cols) or not clean(row.cell(group_cols[deeper])):
                 context[deeper] = None
         wcol = cols.weights[level]
         printed = parse_number(row.cell(wcol))[0] if wcol is not None else None
@@ -251,9 +251,14 @@ def _place_unnamed(readings: list[_Reading], index: _Index, tree: Tree, file: st
         if reading.indicator is not None:
             continue
         by_text = index.explanations.get(key(reading.explanation)) if reading.explanation else None
+        # An explanation in the name column: the name cell was lost and the row slid left.
+        by_name_cell = index.explanations.get(key(reading.name)) if reading.name else None
         if by_text is not None and by_text.id not in used and not reading.name:
             reading.indicator = by_text
             reading.notes.append(f"此行无指标名称，按指标解释“{shown(reading.explanation, 16)}”归入“{by_text.label}”")
+        elif by_name_cell is not None and by_name_cell.id not in used:
+            reading.indicator = by_name_cell
+            reading.notes.append(f"名称列写的是指标解释“{shown(reading.name, 16)}”，无指标名称；按解释归入“{by_name_cell.label}”")
         elif reading.name:
             _place_by_similar_name(reading, index, used, tree, file)
         else:
@@ -287,7 +292,9 @@ def _place_by_position(readings: list[_Reading], i: int, index: _Index, used: se
     reading = readings[i]
     between = [ind for ind in index.rubric.indicators[low + 1: high] if ind.id not in used]
     fits = [ind for ind in between if reading.weight is None or ind.weight == reading.weight]
-    found = f"此行无指标名称与解释，仅有分值 {reading.weight_text or '（空）'}、得分 {reading.score_text or '（空）'}"
+    has = [f"分值 {reading.weight_text}" if reading.weight_text else "", f"得分 {reading.score_text}" if reading.score_text else "",
+           f"解释“{shown(reading.explanation, 16)}”（与指标体系中的解释均不符）" if reading.explanation else ""]
+    found = f"此行无指标名称{'与解释' if not reading.explanation else ''}，仅有{'、'.join(h for h in has if h)}"
     if len(fits) != 1:
         names = "、".join(f"“{ind.label}”{fmt(ind.weight)}" for ind in between) or "无"
         tree.problems.append(Problem(file, "三级指标", f"{found}，无法确定对应指标（位置与分值相符的候选：{names}）", reading.row.number))
