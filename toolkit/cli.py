@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .paths import OUTPUT_DIR, PARAMS_DIR
+from .paths import OUTPUT_DIR, PARAMS_DIR, PROJECT_DIR
 from .problems import InputError, Problem
 from .record import load_record
 from .rubric import builtin_ids, dump_rubric, load_rubric
@@ -67,6 +67,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return exit_code(outcomes)
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from .lab import KERNEL_NAME, ensure_kernel, start_lab
+
+    root = Path(args.root_dir)
+    if not root.is_dir():
+        raise InputError([Problem(args.root_dir, "", "不是文件夹，应为 JupyterLab 的根目录")])
+    if ensure_kernel():
+        print(f"已注册内核 {KERNEL_NAME}（{sys.executable}）", file=sys.stderr)
+    print(f"启动 JupyterLab：根目录 {root.resolve()}，内核 {KERNEL_NAME}；打开 notebooks/review.ipynb 开始复核。", file=sys.stderr)
+    sys.stderr.flush()
+    start_lab(root, args.port, args.ip, args.token, args.jupyter_args)
+    return 0  # not reached: JupyterLab replaces this process
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audit-toolkit", description="绩效审计工具包：复核、重算部门整体支出绩效自评表，生成审计报告。")
     parser.add_argument("--version", action="version", version=f"audit-toolkit {__version__}")
@@ -101,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--force", action="store_true", help="覆盖已存在的记录文件")
     imp.add_argument("-q", "--quiet", action="store_true", help="不逐条列出修复，只显示汇总表")
     imp.set_defaults(func=_cmd_import)
+
+    lab = sub.add_parser("lab", help="在项目上启动 JupyterLab，用于交互式复核",
+                         description="注册本项目的内核（audit-toolkit）并在项目目录上启动 JupyterLab（不打开浏览器）。"
+                                     "在 notebooks/review.ipynb 中打开复核面板。“--” 之后的参数原样传给 JupyterLab。")
+    lab.add_argument("--root-dir", default=str(PROJECT_DIR), metavar="DIR", help=f"JupyterLab 根目录（默认项目目录 {PROJECT_DIR}）")
+    lab.add_argument("--port", type=int, default=None, metavar="N", help="端口（默认 8888，被占用时 JupyterLab 自选）")
+    lab.add_argument("--ip", default="127.0.0.1", metavar="ADDR", help="监听地址（默认 127.0.0.1，仅本机可访问）")
+    lab.add_argument("--token", default=None, metavar="TOKEN", help="访问令牌（默认由 JupyterLab 随机生成，或取环境变量 JUPYTER_TOKEN）")
+    lab.add_argument("jupyter_args", nargs="*", metavar="-- JUPYTER_OPTION", help="传给 JupyterLab 的其他参数")
+    lab.set_defaults(func=_cmd_lab)
 
     r = sub.add_parser("rubric", help="查看或校验评价指标体系", description="查看或校验评价指标体系（rubric）文件。")
     rsub = r.add_subparsers(dest="rubric_command", required=True, metavar="子命令")

@@ -1,0 +1,55 @@
+"""JupyterLab on the project, for interactive review: the project's kernel registered, no browser opened."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .paths import PROJECT_DIR
+
+KERNEL_NAME = "audit-toolkit"  # what notebooks/review.ipynb asks for; the Makefile registers the same name
+KERNEL_DISPLAY_NAME = "绩效审计工具包 (Python 3)"
+
+
+def ensure_kernel() -> bool:
+    """Register this Python as the `audit-toolkit` kernel (in sys.prefix) unless it already is; True if installed now."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        # Same interpreter, unresolved: two venvs on one base Python resolve to the same binary.
+        if spec.argv and os.path.abspath(spec.argv[0]) == os.path.abspath(sys.executable):
+            return False
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+    return True
+
+
+def lab_argv(root_dir: str | Path = PROJECT_DIR, port: int | None = None, ip: str = "127.0.0.1",
+             extra: list[str] | None = None, as_root: bool | None = None) -> list[str]:
+    """The JupyterLab command line: serve root_dir on ip[:port], never open a browser."""
+    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.root_dir={Path(root_dir).resolve()}",
+            f"--ServerApp.ip={ip}"]
+    if port is not None:
+        argv += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    if as_root if as_root is not None else (hasattr(os, "geteuid") and os.geteuid() == 0):
+        argv.append("--allow-root")  # CI containers run as root; JupyterLab refuses without saying so
+    return argv + list(extra or [])
+
+
+def lab_env(token: str | None) -> dict[str, str]:
+    """The environment for JupyterLab: the token goes in JUPYTER_TOKEN, not on the command line (visible in ps)."""
+    env = dict(os.environ)
+    if token is not None:
+        env["JUPYTER_TOKEN"] = token
+    return env
+
+
+def start_lab(root_dir: str | Path = PROJECT_DIR, port: int | None = None, ip: str = "127.0.0.1", token: str | None = None,
+              extra: list[str] | None = None) -> None:
+    """Replace this process with JupyterLab (Ctrl+C then stops JupyterLab itself, kernels included)."""
+    argv = lab_argv(root_dir, port, ip, extra)
+    os.execve(sys.executable, argv, lab_env(token))
