@@ -91,7 +91,8 @@ def test_import_seed_reports_its_repairs(imported):
     assert "此行错位" in notes["“三公”经费控制情况"].source
     assert "归入“绩效管理”" in notes["绩效管理制度建设"].source
     assert notes["绩效结果应用"].source == "原表第 24 行（分页后第 1 行）"
-    assert "000_0ab128b708fd7b30.txt" in imported.record.data.source
+    top = imported.record.data.source
+    assert "000_0ab128b708fd7b30.txt" in top and "第 23 行：分页处重复的表头" in top and "第 41 行：总分 94.2" in top
 
 
 def test_code_comes_from_the_file_name_by_default():

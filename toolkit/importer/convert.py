@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..problems import InputError, Problem, display_path
+from ..problems import InputError, Problem
 from ..record import FORMAT_VERSION, SCHEMA, Record, parse_record
 from ..rubric import Rubric, load_rubric
 from .evidence import extract
@@ -131,8 +131,10 @@ def _assemble(path: Path, grid: Grid, layout: Layout, tree: Tree, rubric: Rubric
 def _source_note(path: Path, grid: Grid, layout: Layout, tree: Tree) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     title = f"{layout.title}，" if layout.title else ""
-    repaired = len(_all_repairs(layout, tree))
+    repairs = _all_repairs(layout, tree)
+    general = [str(r) for r in repairs if r.indicator is None]
+    kept = f"表格层面的修复：{'；'.join(general)}；" if general else ""
     return (f"{title}由 audit-toolkit import 自 {path.name}（{grid.format}，SHA-256 {digest}…）导入；"
-            f"共修复 {repaired} 处，见各指标的 source 说明")
+            f"共修复 {len(repairs)} 处。{kept}各指标的修复见其 source 说明")
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from ..numbers import ZERO, fmt
 from ..problems import Problem
 from ..rubric import Indicator, Node, Rubric
-from .layout import Block, Columns, Layout
+from .layout import Columns, Layout
 from .sources import Row
 from .text import clean, key, parse_number, shown
 
