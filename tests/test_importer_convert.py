@@ -3,6 +3,8 @@ versions import to the same record; edited variants score with the right finding
 one clear line per problem."""
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,6 +106,23 @@ def test_xlsx_and_html_versions_import_to_the_same_record(tmp_path, imported, bu
     other = import_file(build(tmp_path / f"seed.{build.__name__[6:]}"), RUBRIC, code="huangpu-zwsj")
     assert without_source(other.data) == without_source(imported.data)
     assert score(other.record).findings == score(imported.record).findings
+
+
+def _csv(path: Path, encoding: str) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(seed_lines())
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("build", [
+    lambda d: _csv(d / "seed.csv", "gbk"),  # what Excel on a Chinese Windows saves
+    lambda d: _csv(d / "seed.csv", "utf-8-sig"),
+    lambda d: build_html(d / "seed.htm", encoding="gb18030"),
+], ids=["csv-gbk", "csv-utf8-bom", "html-gb18030"])
+def test_other_encodings_and_delimiters_import_to_the_same_record(tmp_path, imported, build):
+    other = import_file(build(tmp_path), RUBRIC, code="huangpu-zwsj")
+    assert without_source(other.data) == without_source(imported.data)
 
 
 def test_gbk_encoded_table_imports_correctly(tmp_path, imported):

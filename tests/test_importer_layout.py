@@ -8,7 +8,7 @@ import pytest
 from test_importer_sources import SEED_TABLE
 from toolkit.importer.layout import locate
 from toolkit.importer.sources import Grid, Row, read_grid
-from toolkit.importer.text import key, split_numbered
+from toolkit.importer.text import clean, key, split_numbered
 from toolkit.rubric import load_rubric
 
 pytestmark = pytest.mark.skipif(not SEED_TABLE.exists(), reason="shared/data seed table not present")
@@ -86,6 +86,11 @@ def test_header_labels_are_matched_whatever_the_width_or_spacing(rubric):
 ])
 def test_numbered_cells_are_split_into_lists(text, items):
     assert split_numbered(text) == items
+
+
+def test_markup_is_removed_but_comparisons_stay():
+    assert clean("<b>总分</b>") == "总分" and clean('<span class="x">甲</span><br/>') == "甲"
+    assert clean("80分≤得分<90分，得分>80分") == "80分≤得分<90分，得分>80分"
 
 
 def test_matching_keys_ignore_width_quotes_spaces_and_markup():

@@ -145,6 +145,12 @@ def test_html_rowspan_and_colspan_place_cells_in_their_columns(tmp_path):
     assert any(r.cell(0) == "总分" and r.cell(6) == "94.2" for r in grid.rows)  # <b> markup gone
 
 
+def test_html_paragraphs_inside_a_cell_stay_apart(tmp_path):
+    path = tmp_path / "p.html"
+    path.write_text("<table><tr><td>目标</td><td><p>1. 甲。</p><p>2. 乙。</p></td></tr></table>", encoding="utf-8")
+    assert read_grid(path).rows[0].cells == ("目标", "1. 甲。 2. 乙。")
+
+
 @pytest.mark.parametrize("suffix", [".txt", ".dat", ""])
 def test_format_is_told_from_content_not_the_name(tmp_path, suffix):
     xlsx = build_xlsx(tmp_path / "a.xlsx")

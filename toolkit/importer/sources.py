@@ -182,6 +182,7 @@ def _xlsx_text(value: object) -> str:
 
 
 _HEADINGS = ("title", "h1", "h2", "h3", "h4", "h5", "h6")
+_BREAKS = ("br", "p", "div", "li")
 
 
 class _TableParser(HTMLParser):
@@ -216,8 +217,8 @@ class _TableParser(HTMLParser):
             values = dict(attrs)
             self._span = (_span(values.get("rowspan")), _span(values.get("colspan")))
             self._cell = []
-        elif tag == "br" and self._cell is not None:
-            self._cell.append("\n")
+        elif tag in _BREAKS and self._cell is not None:
+            self._cell.append("\n")  # paragraphs inside a cell stay apart: "…。</p><p>2. …" is a list
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HEADINGS and self._heading is not None:

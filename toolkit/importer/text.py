@@ -5,7 +5,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-_TAG = re.compile(r"<[^<>]{0,200}>")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,200})?/?>")  # markup only: "得分<90分，>80分" is text
 # Quotes in every width and curl; they differ between a table and its rubric without changing the name.
 _QUOTES = "\"'“”‘’「」『』〝〞＂＇`´"
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
