@@ -65,9 +65,10 @@ def _visible_text(nb: nbformat.NotebookNode) -> str:
 
 def render_html(nb: nbformat.NotebookNode, footer: dict) -> str:
     """The published page of an executed notebook. `footer` holds title, rubric, rubric_version,
-    toolkit_version, git_commit, record_sha256 and generated_at."""
+    toolkit_version, git_commit, record_sha256 and generated_at; optionally packages and font (a second footer
+    line) and record_label (what record_sha256 is a digest of)."""
     css = (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8")
-    text = _visible_text(nb) + "".join(str(v) for v in footer.values()) + "0123456789%（）：·"
+    text = _visible_text(nb) + "".join(str(v) for v in footer.values()) + "0123456789%（）：·，评价指标体系版本记录文件生成时间图表字体"
     resources = {"audit": {**footer, "css": css, "font_css": _font_face(text)}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body

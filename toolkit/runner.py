@@ -52,6 +52,7 @@ class Outcome:
     fictional: bool = False
     out_dir: str | None = None
     seconds: float = 0.0
+    kind: str = "department"  # or "summary": a year's cross-department summary
 
     @property
     def status_label(self) -> str:
@@ -152,7 +153,8 @@ def execute(job: Job) -> Outcome:
 
 def run(paths: list[str | Path] | None = None, out_root: str | Path = OUTPUT_DIR, jobs: int | None = None,
         force: bool = False, rubric: str | None = None, progress: bool = True) -> list[Outcome]:
-    """Audit every record; returns one outcome per record, in input order, and writes outputs/index.html."""
+    """Audit every record, then summarise each year touched; returns one outcome per record, in input order,
+    followed by one per year's summary (kind "summary"), and writes outputs/index.html."""
     out_root = Path(out_root)
     records = discover(paths)
     todo, outcomes = plan(records, out_root, force, rubric)
@@ -160,11 +162,37 @@ def run(paths: list[str | Path] | None = None, out_root: str | Path = OUTPUT_DIR
         outcomes += _execute_all(todo, jobs or os.cpu_count() or 1, progress, out_root / "run.log")
     order = {display_path(p): n for n, p in enumerate(records)}
     outcomes.sort(key=lambda o: order.get(o.record_path, len(order)))
-    if todo or not (out_root / "index.html").exists():
+    summaries = _summarise_years(out_root, sorted({o.year for o in outcomes if o.year is not None}), force, out_root / "run.log")
+    if todo or any(s.status == "done" for s in summaries) or not (out_root / "index.html").exists():
         from .index import write_index
 
         write_index(out_root, outcomes)
-    return outcomes
+    return outcomes + summaries
+
+
+def _summarise_years(out_root: Path, years: list[int], force: bool, log: Path) -> list[Outcome]:
+    """Each year's summary after its departments: skipped when unchanged, else built in a quiet worker process."""
+    from .summary_build import RESULT_FILE, fingerprint, is_current, summarise, title_for
+
+    def outcome(year: int, status: str, message: str, seconds: float = 0.0) -> Outcome:
+        return Outcome(f"{year}/summary", status, message, department=title_for(year), year=year,
+                       out_dir=str(out_root / str(year)), seconds=seconds, kind="summary")
+
+    done, todo = [], []
+    for year in years:
+        year_dir = out_root / str(year)
+        if not any(year_dir.glob(f"*/{RESULT_FILE}")):
+            continue
+        if not force and is_current(year_dir, fingerprint(year_dir)):
+            done.append(outcome(year, "skipped", "部门结果未变化"))
+        else:
+            todo.append(year)
+    if todo:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=_quiet_worker, initargs=(str(log),)) as pool:
+            dirs = [out_root / str(year) for year in todo]
+            for year, (status, message, seconds) in zip(todo, pool.map(summarise, dirs, todo, [force] * len(todo))):
+                done.append(outcome(year, status, message, seconds))
+    return done
 
 
 def _quiet_worker(log_path: str) -> None:
