@@ -53,6 +53,13 @@ def test_import_repairs_shifted_row():
     assert entry.notes == ("此行错位：名称在“一级指标”列、分值在“一级指标分值”列、解释在“三级指标”列、得分在“三级指标分值”列，已按内容的种类与先后复原",)
 
 
+def test_shifted_row_with_a_deduction_keeps_reason_and_measure_in_order(tmp_path):
+    path = edited(tmp_path, ("的控制效果。\t2\t\t\t\t", "的控制效果。\t1.5\t公务接待费超出预算。\t加强控制。\t\t"))
+    entry = next(e for e in rebuilt(path).entries if e.indicator.id == "“三公”经费控制情况")
+    assert (entry.score, entry.reason, entry.measure) == (Decimal("1.5"), "公务接待费超出预算。", "加强控制。")
+    assert "未达标原因在“指标解释”列" in entry.notes[0]
+
+
 def test_import_places_unnamed_row_on_the_placeholder_by_position_and_weight():
     entry = next(e for e in rebuilt(SEED_TABLE).entries if e.indicator.id == "采购管理-2")
     assert entry.score == Decimal("1.5")

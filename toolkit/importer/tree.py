@@ -191,35 +191,44 @@ def _read(row: Row, cols: Columns, index: _Index, page: int, position: int,
     return reading
 
 
+_SLOTS = (("weight", True), ("explanation", False), ("score", True), ("reason", False), ("measure", False))  # (field, is a number)
+_SLOT_WORDS = {"name": "名称", "weight": "分值", "explanation": "解释", "score": "得分", "reason": "未达标原因", "measure": "改进措施"}
+
+
 def _read_shifted(reading: _Reading, cols: Columns, name_col: int, cells: list[tuple[int, str]], index: _Index) -> None:
-    """A row whose cells slid into the wrong columns: read them by kind and order after the name."""
+    """A row whose cells slid into the wrong columns: after the name, the cells still come in the
+    table's order (weight, explanation, score, reason, measure), so each goes to the next slot of its kind."""
     reading.name = clean(reading.row.cell(name_col))
     reading.indicator = index.leaves[key(reading.name)]
-    where = {"名称": name_col}
-    texts = ["explanation", "reason", "measure"]
+    where = {"name": name_col}
+    slot = 0
+    leftover: list[str] = []
     for col, text in cells:
         if col <= name_col:
             continue
-        value, _ = parse_number(text)
-        if value is not None and "weight" not in where and "explanation" not in where:
-            reading.weight, reading.weight_text, where["weight"] = value, text, col
-        elif value is not None and "score" not in where:
-            reading.score_text, where["score"] = text, col
+        number = parse_number(text)[0] is not None
+        while slot < len(_SLOTS) and _SLOTS[slot][1] != number:
+            slot += 1
+        if slot == len(_SLOTS):
+            leftover.append(text)
+            continue
+        field_name = _SLOTS[slot][0]
+        where[field_name] = col
+        if field_name == "weight":
+            reading.weight, reading.weight_text = parse_number(text)[0], text
+        elif field_name == "score":
+            reading.score_text = text
         else:
-            slot = next((t for t in texts if t not in where and (t == "explanation") == ("score" not in where)), None)
-            if slot is None:
-                slot = next((t for t in texts[1:] if t not in where), None)
-            if slot is None:
-                continue
-            setattr(reading, slot, text)
-            where[slot] = col
+            setattr(reading, field_name, text)
+        slot += 1
     reading.score_col = cols.label(where["score"]) if "score" in where else "得分"
-    words = {"名称": "名称", "weight": "分值", "explanation": "解释", "score": "得分", "reason": "未达标原因", "measure": "改进措施"}
     depth = min(index.rubric.depth, len(cols.names))
-    proper = {"名称": cols.names[depth - 1], "weight": cols.weights[depth - 1], "explanation": cols.explanation, "score": cols.score,
-              "reason": cols.reason, "measure": cols.measure}
-    moved = [f"{words[k]}在“{cols.label(c)}”列" for k, c in where.items() if proper.get(k) != c]
+    proper = {"name": cols.names[depth - 1], "weight": cols.weights[depth - 1], "explanation": cols.explanation,
+              "score": cols.score, "reason": cols.reason, "measure": cols.measure}
+    moved = [f"{_SLOT_WORDS[k]}在“{cols.label(c)}”列" for k, c in where.items() if proper.get(k) != c]
     reading.notes.append(f"此行错位：{'、'.join(moved)}，已按内容的种类与先后复原")
+    if leftover:
+        reading.notes.append(f"错位行中另有无法归位的内容：{'、'.join(f'“{shown(t, 16)}”' for t in leftover)}，未导入，请核对")
 
 
 def _update_context(reading: _Reading, cols: Columns, group_cols: tuple[int, ...], index: _Index,
