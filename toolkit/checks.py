@@ -69,7 +69,9 @@ def _deductions(record: Record, result: Result) -> Iterable[Finding]:
         if i.missing or not i.applicable:
             continue
         lost = i.weight - i.self_score
-        reason = (i.reason or "").strip()
+        reason = i.reason.strip() if i.reason else ""
+        if not reason and lost <= 0:
+            continue  # the usual row: full marks, nothing written
         if lost > 0:
             if not reason:
                 yield finding("DEDUCTION_WITHOUT_REASON", i.id, f"“{i.label}”扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}），未说明原因", lost=lost)
@@ -80,7 +82,7 @@ def _deductions(record: Record, result: Result) -> Iterable[Finding]:
                               f"应结合历年完成值合理设定", lost=lost)
         elif lost == 0 and reason and _PROBLEM_WORDS.search(reason):
             yield finding("FULL_SCORE_WITH_PROBLEM", i.id, f"“{i.label}”得满分 {fmt(i.weight)}，但原因栏写有问题：“{_clip(reason)}”")
-        stated = [_cn_number(m.group(1)) for m in _DEDUCTION_TEXT.finditer(reason)]
+        stated = [_cn_number(m.group(1)) for m in _DEDUCTION_TEXT.finditer(reason)] if "扣" in reason else []
         if stated and sum(stated) != lost:
             yield finding("DEDUCTION_TEXT_MISMATCH", i.id, f"“{i.label}”原因写明扣 {fmt(sum(stated))} 分，"
                           f"实际扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}）", stated=sum(stated), lost=lost)

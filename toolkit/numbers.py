@@ -25,8 +25,12 @@ _DECIMAL_MODE = {
 }
 
 
+# Scoring runs these for every indicator of every record: the quanta are made once.
+_QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(13))
+
+
 def quantum(places: int) -> Decimal:
-    return Decimal(1).scaleb(-places)
+    return _QUANTA[places] if 0 <= places < len(_QUANTA) else Decimal(1).scaleb(-places)
 
 
 def round_to(value: Decimal, places: int, mode: RoundingMode) -> Decimal:
@@ -36,6 +40,11 @@ def round_to(value: Decimal, places: int, mode: RoundingMode) -> Decimal:
 
 def decimals_of(value: Decimal) -> int:
     """How many decimals a number was written with (2.50 -> 2, 3 -> 0)."""
+    # Text first: as_tuple()/normalize() cost ten times more, and this runs for every score.
+    text = str(value)
+    if "E" not in text:
+        dot = text.find(".")
+        return 0 if dot < 0 else len(text[dot + 1:].rstrip("0"))
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
@@ -44,7 +53,10 @@ def fmt(value: Decimal | None, places: int = 2) -> str:
     """A score as people write it: 94.2, 9.88, 3 (trailing zeros dropped, at most `places` decimals)."""
     if value is None:
         return "—"
-    text = f"{round_to(value, places, RoundingMode.HALF_UP):f}"
+    text = f"{value:f}"
+    dot = text.find(".")
+    if dot >= 0 and len(text) - dot - 1 > places:
+        text = f"{round_to(value, places, RoundingMode.HALF_UP):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

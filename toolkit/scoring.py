@@ -1,34 +1,115 @@
 """Scoring: recompute what evidence allows, sum the tree, grade the total, and collect every finding."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import checks
 from .numbers import ZERO, round_to
-from .record import Record, rule_for
+from .record import IndicatorEntry, Record, rule_for
 from .result import GroupResult, IndicatorResult, Result
 from .review import audit
-from .rubric import Node
+from .rubric import Indicator, Node, Rounding, Rubric
 from .rules import Judgement, NotApplicable
 
+ONE = Decimal(1)
 
-def _indicator_result(record: Record, indicator) -> IndicatorResult:
-    rubric = record.rubric
-    entry = record.data.indicators.get(indicator.id)
-    rule = rule_for(record, indicator.id)
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """What scoring needs of one indicator, worked out once per rubric rather than once per record."""
+
+    indicator: Indicator
+    id: str
+    label: str
+    groups: tuple[str, ...]
+    weight: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    node: Node
+    level: int
+    leaves: tuple[int, ...]  # positions in the rubric's indicator order
+    leaf_ids: tuple[str, ...]
+    children: tuple["_Group", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    leaves: tuple[_Leaf, ...]
+    groups: tuple[_Group, ...]
+    # Rows without evidence are alike across departments (mostly full marks, nothing written):
+    # their IndicatorResult, an immutable value, is built once and shared. Bounded by MEMO_LIMIT.
+    memo: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+MEMO_LIMIT = 100_000
+
+
+def _plan(rubric: Rubric) -> _Plan:
+    # Cached on the (immutable) rubric: 10,000 records under one rubric share one plan.
+    plan = rubric.__dict__.get("_scoring_plan")
+    if plan is None:
+        leaves = tuple(_Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight) for i in rubric.indicators)
+        position = {leaf.id: n for n, leaf in enumerate(leaves)}
+        plan = _Plan(leaves, tuple(_group_plan(node, 1, position) for node in rubric.tree if node.children))
+        object.__setattr__(rubric, "_scoring_plan", plan)
+    return plan
+
+
+def _group_plan(node: Node, level: int, position: dict[str, int]) -> _Group:
+    ids = _leaf_ids(node)
+    children = tuple(_group_plan(c, level + 1, position) for c in node.children if c.children)
+    return _Group(node, level, tuple(position[i] for i in ids), ids, children)
+
+
+def _leaf_ids(node: Node) -> tuple[str, ...]:
+    if not node.children:
+        return (node.id,)
+    return tuple(i for c in node.children for i in _leaf_ids(c))
+
+
+def _indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, memo: dict) -> IndicatorResult:
+    entry = record.data.indicators.get(leaf.id)
+    if entry is None:
+        key: tuple | None = (leaf.id,)
+    elif not entry.evidence and entry.not_applicable is None:
+        # str(): Decimal("2.0") == Decimal("2") but they are written differently, and messages show it.
+        key = (leaf.id, str(entry.self_score), entry.reason, entry.measure)
+    else:
+        key = None
+    if key is not None:
+        shared = memo.get(key)
+        if shared is not None:
+            return shared
+    made = _build_indicator_result(record, leaf, rounding, entry)
+    if key is not None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = made
+    return made
+
+
+def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, entry: IndicatorEntry | None) -> IndicatorResult:
+    rule = rule_for(record, leaf.id) if entry is not None and entry.not_applicable is not None else leaf.indicator.rule
     applicable = not (isinstance(rule, NotApplicable) and rule.mode == "rescale")
     raw = formula = rounded = None
-    evidence = entry.evidence if entry is not None else {}
-    if not isinstance(rule, Judgement) and all(k in evidence for k in rule.required):
-        computed = rule.compute(indicator.weight, evidence)
-        if computed is not None:
-            raw, formula = computed
-            rounded = round_to(raw, rubric.rounding.places, rubric.rounding.mode)
+    if entry is not None and entry.evidence and not isinstance(rule, Judgement):
+        evidence = entry.evidence
+        if all(k in evidence for k in rule.required):
+            computed = rule.compute(leaf.weight, evidence)
+            if computed is not None:
+                raw, formula = computed
+                rounded = round_to(raw, rounding.places, rounding.mode)
+    elif isinstance(rule, NotApplicable) and rule.mode == "full_marks":
+        raw, formula = rule.compute(leaf.weight, {})  # type: ignore[misc]  # full marks always computes
+        rounded = round_to(raw, rounding.places, rounding.mode)
     return IndicatorResult(
-        id=indicator.id,
-        label=indicator.label,
-        groups=tuple(g.label for g in indicator.groups),
-        weight=indicator.weight,
+        id=leaf.id,
+        label=leaf.label,
+        groups=leaf.groups,
+        weight=leaf.weight,
         self_score=entry.self_score if entry is not None else ZERO,
         recomputed_raw=raw,
         recomputed_score=rounded,
@@ -41,25 +122,19 @@ def _indicator_result(record: Record, indicator) -> IndicatorResult:
     )
 
 
-def _group_result(node: Node, level: int, by_id: dict[str, IndicatorResult], factor: Decimal) -> GroupResult:
-    children = tuple(_group_result(c, level + 1, by_id, factor) for c in node.children if c.children)
-    leaves = _leaf_ids(node)
-    applicable = [by_id[i] for i in leaves if by_id[i].applicable]
+def _group_result(group: _Group, indicators: tuple[IndicatorResult, ...], factor: Decimal) -> GroupResult:
+    applicable = [indicators[n] for n in group.leaves if indicators[n].applicable]
+    weight = sum((i.weight for i in applicable), ZERO)
+    points = sum((i.self_score for i in applicable), ZERO)
     return GroupResult(
-        id=node.id,
-        label=node.label,
-        level=level,
-        weight=sum((i.weight for i in applicable), ZERO) * factor,
-        score=sum((i.self_score for i in applicable), ZERO) * factor,
-        children=children,
-        indicators=leaves,
+        id=group.node.id,
+        label=group.node.label,
+        level=group.level,
+        weight=weight * factor if factor != ONE else weight,
+        score=points * factor if factor != ONE else points,
+        children=tuple(_group_result(c, indicators, factor) for c in group.children),
+        indicators=group.leaf_ids,
     )
-
-
-def _leaf_ids(node: Node) -> tuple[str, ...]:
-    if not node.children:
-        return (node.id,)
-    return tuple(i for c in node.children for i in _leaf_ids(c))
 
 
 def score(record: Record, review: bool = True) -> Result:
@@ -67,15 +142,16 @@ def score(record: Record, review: bool = True) -> Result:
 
     With `review`, a review file beside the record (toolkit.review) gives the audited scores; a bad one raises InputError."""
     rubric = record.rubric
-    indicators = tuple(_indicator_result(record, ind) for ind in rubric.indicators)
+    plan = _plan(rubric)
+    rounding = rubric.rounding
+    indicators = tuple(_indicator_result(record, leaf, rounding, plan.memo) for leaf in plan.leaves)
     applicable_weight = sum((i.weight for i in indicators if i.applicable), ZERO)
     total_weight = rubric.declaration.total_weight
     # Dropped (not applicable) indicators: the rest is rescaled to the full total.
-    factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else Decimal(1)
+    factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
     raw_total = sum((i.self_score for i in indicators if i.applicable), ZERO) * factor
-    total = round_to(raw_total, rubric.rounding.places, rubric.rounding.mode)
-    by_id = {i.id: i for i in indicators}
-    groups = tuple(_group_result(node, 1, by_id, factor) for node in rubric.tree if node.children)
+    total = round_to(raw_total, rounding.places, rounding.mode)
+    groups = tuple(_group_result(g, indicators, factor) for g in plan.groups)
     data = record.data
     result = Result(
         department=data.department.name,
