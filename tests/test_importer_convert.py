@@ -251,3 +251,10 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 def test_seed_lines_helper_reads_the_real_table():
     assert seed_lines()[11][0] == "一级指标"
+
+
+def test_a_file_wrong_everywhere_lists_a_bounded_number_of_problems(tmp_path):
+    filler = "\t\t\t\t\t\t\t\t备注文字\t\n" * 200
+    path = edited(tmp_path, ("\n<b>总分</b>", f"\n{filler}<b>总分</b>"))
+    lines = _problems(path)
+    assert len(lines) == 51 and lines[-1] == "variant.txt: 另有 150 个问题未列出；此文件多半不是本评价指标体系的自评表"

@@ -15,6 +15,7 @@ from .sources import Grid, read_grid
 from .tree import Repair, Tree, rebuild
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,11 @@ def import_file(path: str | Path, rubric: Rubric | str, code: str | None = None,
         problems.append(Problem(shown, "", f"表头下没有任何可识别的指标行（第 {layout.blocks[0].columns.row} 行之后）"))
     data = _assemble(path, grid, layout, tree, bound, code, year, problems)
     if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.line or 0)))
+        problems.sort(key=lambda p: p.line or 0)
+        if len(problems) > MAX_PROBLEMS:  # a file that is wrong everywhere is not helped by 5000 lines
+            hidden = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(shown, "", f"另有 {hidden} 个问题未列出；此文件多半不是本评价指标体系的自评表")]
+        raise InputError(problems)
     try:
         record = parse_record(data, f"{shown}（导入结果）", bound)
     except InputError as exc:  # the importer built something the schema rejects: say where it came from

@@ -13,7 +13,7 @@ from decimal import Decimal
 from ..problems import Problem
 from ..rubric import Rubric
 from .sources import Grid, Row
-from .text import clean, key, parse_number, shown, split_numbered
+from .text import clean, key, label_key, parse_number, shown, split_numbered
 
 # Field labels of the table, as matching keys (see text.key).
 _LEVEL = re.compile(r"^([一二三四五])级指标(名称)?$")
@@ -94,7 +94,7 @@ def _filled(row: Row) -> list[tuple[int, str]]:
 
 
 def _header_columns(row: Row) -> Columns | None:
-    keys = {c: key(v) for c, v in enumerate(row.cells)}
+    keys = {c: label_key(v) for c, v in enumerate(row.cells)}
     levels = sorted((_LEVEL.match(k).group(1), c) for c, k in keys.items() if _LEVEL.match(k))  # type: ignore[union-attr]
     score = next((c for c, k in keys.items() if any(s in k for s in _SCORE)), None)
     if not levels or score is None:
@@ -120,7 +120,7 @@ def locate(grid: Grid, rubric: Rubric) -> Layout:
         filled = _filled(row)
         if not filled:
             continue
-        first = key(filled[0][1])
+        first = label_key(filled[0][1])
         if current is not None and first in _TOTAL:
             layout.total = _total(row, current, rubric)
             continue
@@ -150,7 +150,7 @@ def _next_value(row: Row, col: int, labels: set[str]) -> str:
     for c in range(col + 1, len(row.cells)):
         text = clean(row.cells[c])
         if text:
-            return "" if key(text) in labels or key(text).startswith(_UNITS) else text
+            return "" if label_key(text) in labels or label_key(text).startswith(_UNITS) else text
     return ""
 
 
@@ -158,7 +158,7 @@ def _basic(rows: list[Row], layout: Layout) -> None:
     labels = _DEPARTMENT | _GOALS | _COMPLETIONS | _UNMET
     for row in rows:
         for col, text in _filled(row):
-            k = key(text)
+            k = label_key(text)
             if layout.title is None and (text.lstrip().startswith("#") or "自评" in text) and col == 0 and len(_filled(row)) == 1:
                 layout.title = clean(text).lstrip("#").strip()
             if k in _DEPARTMENT and layout.department is None:
@@ -194,12 +194,12 @@ def _units(row: Row, col: int, text: str, layout: Layout) -> None:
 
 
 def _budget(rows: list[Row], layout: Layout) -> None:
-    start = next((i for i, r in enumerate(rows) if any(key(v).startswith(_BUDGET) for _, v in _filled(r))), None)
+    start = next((i for i, r in enumerate(rows) if any(label_key(v).startswith(_BUDGET) for _, v in _filled(r))), None)
     if start is None:
         return
     total_at = None
     for i in range(start, len(rows)):
-        col = next((c for c, v in _filled(rows[i]) if key(v).startswith(_BUDGET_TOTAL)), None)
+        col = next((c for c, v in _filled(rows[i]) if label_key(v).startswith(_BUDGET_TOTAL)), None)
         if col is not None:
             total_at = (i, col)
             break

@@ -1,6 +1,7 @@
 """Cell text: cleaning for storage, keys for matching names, and numbers as published tables write them."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -20,13 +21,22 @@ def clean(text: str | None) -> str:
     return text.replace("\xa0", " ").replace("\u3000", " ").strip()
 
 
+@functools.cache
+def _dropped() -> dict[int, None]:
+    """Every space, quote and punctuation character of the Basic Multilingual Plane, for str.translate."""
+    chars = (chr(i) for i in range(0x10000))
+    return {ord(ch): None for ch in chars if ch.isspace() or ch in _QUOTES or unicodedata.category(ch).startswith("P")}
+
+
+
 def key(text: str | None) -> str:
     """A matching key: NFKC (full/half width), no markup, spaces, quotes or punctuation, lower case."""
-    text = unicodedata.normalize("NFKC", clean(text))
-    return "".join(
-        ch.lower() for ch in text
-        if not ch.isspace() and ch not in _QUOTES and not unicodedata.category(ch).startswith("P")
-    )
+    return unicodedata.normalize("NFKC", clean(text)).translate(_dropped()).lower()
+
+
+def label_key(text: str | None, longest: int = 40) -> str:
+    """The key of a cell that may be a label; long cells (goals, reasons) are never labels."""
+    return key(text) if text and len(text) <= longest else ""
 
 
 def parse_number(text: str | None) -> tuple[Decimal | None, bool]:

@@ -13,7 +13,7 @@ from ..problems import Problem
 from ..rubric import Indicator, Node, Rubric
 from .layout import Columns, Layout
 from .sources import Row
-from .text import clean, key, parse_number, shown
+from .text import clean, key, label_key, parse_number, shown
 
 _SUBTOTAL = {"小计", "合计"}
 _FUZZY = 0.75  # similarity (difflib ratio of matching keys) above which a differently written name is accepted
@@ -96,6 +96,7 @@ class _Index:
                 self.leaves.setdefault(key(name), ind)  # type: ignore[arg-type]
         self.groups: dict[str, Node] = {}
         self.order = {ind.id: i for i, ind in enumerate(rubric.indicators)}
+        self.depth = rubric.depth
         self.leaf_ids: dict[str, tuple[str, ...]] = {}
 
         def walk(nodes: tuple[Node, ...]) -> list[str]:
@@ -155,16 +156,16 @@ def _read(row: Row, cols: Columns, index: _Index, page: int, position: int,
           context: list[_Context | None], tree: Tree, file: str) -> _Reading | None:
     reading = _Reading(row, page, position)
     cells = [(c, clean(v)) for c, v in enumerate(row.cells) if clean(v)]
-    if any(key(v) in _SUBTOTAL for _, v in cells):
+    if any(label_key(v) in _SUBTOTAL for _, v in cells):
         tree.repairs.append(Repair(row.number, f"小计行（{'、'.join(shown(v, 12) for _, v in cells)}），不是指标，已略去"))
         return None
     # A table may print more levels than the rubric has: the rubric's depth decides which column names leaves.
-    depth = min(index.rubric.depth, len(cols.names))
+    depth = min(index.depth, len(cols.names))
     leaf_col = cols.names[depth - 1]
     group_cols = cols.names[: depth - 1]
     name_here = clean(row.cell(leaf_col))
     found = index.leaves.get(key(name_here)) if name_here else None
-    elsewhere = [(c, v) for c, v in cells if c != leaf_col and key(v) in index.leaves and key(v) not in index.groups]
+    elsewhere = [(c, v) for c, v in cells if c != leaf_col and label_key(v, 80) in index.leaves and label_key(v, 80) not in index.groups]
     if found is None and len(elsewhere) == 1:
         _read_shifted(reading, cols, elsewhere[0][0], cells, index)
     else:
@@ -222,7 +223,7 @@ def _read_shifted(reading: _Reading, cols: Columns, name_col: int, cells: list[t
             setattr(reading, field_name, text)
         slot += 1
     reading.score_col = cols.label(where["score"]) if "score" in where else "得分"
-    depth = min(index.rubric.depth, len(cols.names))
+    depth = min(index.depth, len(cols.names))
     proper = {"name": cols.names[depth - 1], "weight": cols.weights[depth - 1], "explanation": cols.explanation,
               "score": cols.score, "reason": cols.reason, "measure": cols.measure}
     moved = [f"{_SLOT_WORDS[k]}在“{cols.label(c)}”列" for k, c in where.items() if proper.get(k) != c]
