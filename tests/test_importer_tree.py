@@ -142,3 +142,11 @@ def test_another_rubric_family_imports_from_csv():
     recomputed = {i.id: i.recomputed_score for i in result.indicators if i.recomputed_score is not None}
     assert recomputed == {"预算执行率": Decimal("9.50"), "满意度": Decimal("12.00")}
     assert not {"RECOMPUTED_MISMATCH", "TOTAL_MISMATCH", "BUDGET_SUM_MISMATCH"} & {f.code for f in result.findings}
+
+
+def test_indicator_after_the_total_row_is_an_error_not_ignored(tmp_path):
+    text = SEED_TABLE.read_text(encoding="utf-8").split("\n")
+    assert "数据质量" in text[35]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(text[:35] + text[36:41] + [text[35]] + text[41:]), encoding="utf-8")
+    assert [str(p) for p in rebuilt(path).problems] == ["t.txt:41: 指标“数据质量”位于总分行之后，应在指标表内"]

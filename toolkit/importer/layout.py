@@ -84,6 +84,7 @@ class Layout:
     budget: Located | None = None  # value: {"total": Decimal, "components": {...}, "details": {...}}
     blocks: list[Block] = field(default_factory=list)
     repeated_headers: list[int] = field(default_factory=list)
+    trailing: list[Row] = field(default_factory=list)
     total: Located | None = None
     grade: Located | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -138,6 +139,8 @@ def locate(grid: Grid, rubric: Rubric) -> Layout:
             continue
         if current is not None and layout.total is None:
             pending.append(row)
+        elif current is not None:
+            layout.trailing.append(row)  # after the total: checked for stray indicator rows
     if current is not None:
         layout.blocks.append(Block(current, tuple(pending)))
     before = rows[: first_header if first_header is not None else len(rows)]

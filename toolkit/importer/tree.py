@@ -132,6 +132,10 @@ def rebuild(layout: Layout, rubric: Rubric, file: str) -> Tree:
                 filled_rows.append(row.number)
         if filled_rows:
             tree.repairs.append(Repair(None, f"第 {_ranges(filled_rows)} 行：上级指标单元格为空（合并单元格），已按上方内容向下填充"))
+    for row in layout.trailing:
+        names = [clean(v) for v in row.cells if label_key(v, 80) in index.leaves]
+        if names:
+            tree.problems.append(Problem(file, "", f"指标“{names[0]}”位于总分行之后，应在指标表内", row.number))
     _place_unnamed(readings, index, tree, file)
     _check_groups(readings, index, tree)
     _check_weights(readings, index, tree, file)
