@@ -5,8 +5,6 @@ inline, the Chinese font is a subset embedded in the page); a footer records whe
 """
 from __future__ import annotations
 
-import base64
-import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 
 from .atomic import write_text
 from .paths import PACKAGE_DIR
+from .webfont import font_face_css
 
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "hide-in-report"}
@@ -35,24 +34,6 @@ def _exporter() -> HTMLExporter:
     return exporter
 
 
-def _font_face(text: str) -> str:
-    """@font-face for Noto Sans SC (SIL OFL) cut down to the characters the page uses."""
-    from fontTools import subset
-    import pylopdf_fonts_zh_cn
-
-    options = subset.Options()
-    options.flavor = "woff"
-    font = subset.load_font(str(pylopdf_fonts_zh_cn.sans_path()), options, dontLoadGlyphNames=True)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
-    subsetter.subset(font)
-    font.recalcTimestamp = False  # byte-identical output for identical input
-    buf = io.BytesIO()
-    subset.save_font(font, buf, options)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'@font-face {{ font-family: "AuditSans"; src: url(data:font/woff;base64,{data}) format("woff"); }}'
-
-
 def _visible_text(nb: nbformat.NotebookNode) -> str:
     parts = []
     for cell in nb.cells:
@@ -69,7 +50,7 @@ def render_html(nb: nbformat.NotebookNode, footer: dict) -> str:
     line) and record_label (what record_sha256 is a digest of)."""
     css = (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8")
     text = _visible_text(nb) + "".join(str(v) for v in footer.values()) + "0123456789%（）：·，评价指标体系版本记录文件生成时间图表字体"
-    resources = {"audit": {**footer, "css": css, "font_css": _font_face(text)}}
+    resources = {"audit": {**footer, "css": css, "font_css": font_face_css(text)}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body
 
