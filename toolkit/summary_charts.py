@@ -21,7 +21,7 @@ MAX_BARS = 30  # departments drawn one by one in the ranking chart; beyond this,
 MAX_COLUMNS = 30  # departments drawn one by one in the heatmap; beyond this, the weakest plus averages
 _BLUE, _GREY, _RED = "#2f5d8a", "#d9d9d9", "#c0392b"
 _GRADE_COLOURS = ("#2f5d8a", "#4a8f5a", "#c98b2b", "#c0392b", "#7f7f7f")
-_RATES = LinearSegmentedColormap.from_list("rates", ["#c0392b", "#f4d03f", "#eaf2e3"])
+_RATES = LinearSegmentedColormap.from_list("rates", ["#c0392b", "#f4d03f", "#eaf2e3"]).with_extremes(bad=_GREY)
 
 
 def _render(fig: plt.Figure, alt: str, caption: str) -> Chart:
@@ -119,7 +119,6 @@ def heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
     rows = [short(summary.indicator_labels[i], 16) for i in matrix.index]
     fig, ax = plt.subplots(figsize=(2.5 + 0.42 * len(columns), 0.3 * len(rows) + 2.2))
     image = ax.imshow(np.ma.masked_invalid(data), cmap=_RATES, vmin=0, vmax=100, aspect="auto")
-    image.cmap.set_bad(_GREY)
     for (r, c), v in np.ndenumerate(data):
         if not np.isnan(v) and v != 100:
             ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=6.5)
