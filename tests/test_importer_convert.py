@@ -97,8 +97,11 @@ def test_import_seed_reports_its_repairs(imported):
     assert "000_0ab128b708fd7b30.txt" in top and "第 23 行：分页处重复的表头" in top and "第 41 行：总分 94.2" in top
 
 
-def test_code_comes_from_the_file_name_by_default():
+def test_code_comes_from_the_file_name_by_default(tmp_path):
     assert import_file(SEED_TABLE, RUBRIC).code == "000_0ab128b708fd7b30"
+    chinese = edited(tmp_path, name="黄埔区政务服务数据管理局.txt")
+    imported = import_file(chinese, RUBRIC)
+    assert imported.code.startswith("dept-") and any("部门代码暂记为" in str(r) for r in imported.repairs)
 
 
 @pytest.mark.parametrize("build", [build_xlsx, build_html], ids=["xlsx-merged-cells", "html-rowspan-colspan"])

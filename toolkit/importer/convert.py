@@ -86,6 +86,7 @@ def _assemble(path: Path, grid: Grid, layout: Layout, tree: Tree, rubric: Rubric
     code = code or code_from(path)
     if code is None:
         code = "dept-" + hashlib.sha256(path.name.encode("utf-8")).hexdigest()[:8]
+        tree.repairs.append(Repair(None, f"文件名“{path.name}”中没有可作部门代码的英文字母或数字，部门代码暂记为 {code}（可用 --code 指定）"))
     elif not CODE_PATTERN.match(code):
         problems.append(Problem(shown, "department.code", f"部门代码“{code}”只能含英文字母、数字、_ . -，且以字母或数字开头"))
     if year is None and layout.year is not None:
