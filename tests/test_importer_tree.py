@@ -150,3 +150,11 @@ def test_indicator_after_the_total_row_is_an_error_not_ignored(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("\n".join(text[:35] + text[36:41] + [text[35]] + text[41:]), encoding="utf-8")
     assert [str(p) for p in rebuilt(path).problems] == ["t.txt:41: 指标“数据质量”位于总分行之后，应在指标表内"]
+
+
+def test_a_table_of_another_rubric_says_which_option_to_use():
+    with pytest.raises(InputError) as caught:
+        import_file(FIXTURES / "import" / "four-groups-2023.csv", RUBRIC)
+    first = str(caught.value.problems[0])
+    assert first.endswith("表中多数指标（9/9）不在评价指标体系 gz-dept-overall-2022 中，请用 --rubric 指定此表所用的指标体系")
+    assert str(caught.value.problems[1]).endswith(":6: 二级指标: 指标“目标设定”不在评价指标体系 gz-dept-overall-2022 中")

@@ -65,6 +65,7 @@ class _Reading:
     explanation: str = ""
     score_text: str = ""
     score_col: str = "得分"
+    name_col: str = "三级指标"
     reason: str = ""
     measure: str = ""
     context: tuple[_Context | None, ...] = ()
@@ -137,6 +138,10 @@ def rebuild(layout: Layout, rubric: Rubric, file: str) -> Tree:
         if names:
             tree.problems.append(Problem(file, "", f"指标“{names[0]}”位于总分行之后，应在指标表内", row.number))
     _place_unnamed(readings, index, tree, file)
+    strangers = sum(1 for r in readings if r.indicator is None and r.name)
+    if readings and strangers * 2 >= len(readings):
+        tree.problems.append(Problem(file, "", f"表中多数指标（{strangers}/{len(readings)}）不在评价指标体系 {index.rubric.id} 中，"
+                                     "请用 --rubric 指定此表所用的指标体系"))
     _check_groups(readings, index, tree)
     _check_weights(readings, index, tree, file)
     tree.entries = _entries(readings, index, tree, file)
@@ -174,6 +179,7 @@ def _read(row: Row, cols: Columns, index: _Index, page: int, position: int,
         _read_shifted(reading, cols, elsewhere[0][0], cells, index)
     else:
         reading.name = name_here
+        reading.name_col = cols.label(leaf_col)
         reading.indicator = found
         wcol = cols.weights[depth - 1]
         reading.weight_text = clean(row.cell(wcol))
@@ -295,7 +301,7 @@ def _place_by_similar_name(reading: _Reading, index: _Index, used: set[str], tre
         reading.notes.append(f"名称“{shown(reading.name)}”与指标体系中的“{ind.label}”写法不同（相似度 {ratio:.2f}），按后者导入")
         return
     hint = f"；最接近的是“{scored[0][1].label}”（相似度 {scored[0][0]:.2f}）" if scored and scored[0][0] >= 0.5 else ""
-    tree.problems.append(Problem(file, "三级指标", f"指标“{shown(reading.name)}”不在评价指标体系 {index.rubric.id} 中{hint}", reading.row.number))
+    tree.problems.append(Problem(file, reading.name_col, f"指标“{shown(reading.name)}”不在评价指标体系 {index.rubric.id} 中{hint}", reading.row.number))
 
 
 def _place_by_position(readings: list[_Reading], i: int, index: _Index, used: set[str], tree: Tree, file: str) -> None:
@@ -311,7 +317,7 @@ def _place_by_position(readings: list[_Reading], i: int, index: _Index, used: se
     found = f"此行无指标名称{'与解释' if not reading.explanation else ''}，仅有{'、'.join(h for h in has if h)}"
     if len(fits) != 1:
         names = "、".join(f"“{ind.label}”{fmt(ind.weight)}" for ind in between) or "无"
-        tree.problems.append(Problem(file, "三级指标", f"{found}，无法确定对应指标（位置与分值相符的候选：{names}）", reading.row.number))
+        tree.problems.append(Problem(file, reading.name_col, f"{found}，无法确定对应指标（位置与分值相符的候选：{names}）", reading.row.number))
         return
     ind = fits[0]
     where = f"“{before.label if before else '表首'}”与“{after.label if after else '表尾'}”之间"
