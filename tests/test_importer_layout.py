@@ -69,6 +69,11 @@ def test_grade_marks(rubric, text, grade):
     assert layout.grade.value == grade and layout.problems == []
 
 
+def test_scoring_standard_column_is_not_taken_for_the_score(rubric):
+    layout = locate(grid("一级指标\t分值\t二级指标\t分值\t三级指标\t分值\t评分标准\t评分"), rubric)
+    assert layout.blocks[0].columns.score == 7
+
+
 def test_header_labels_are_matched_whatever_the_width_or_spacing(rubric):
     layout = locate(grid("一级指标\t分 值\t二级指标\t分值\t三级指标\t分值\t指标说明\t自评得分\t偏差原因\t整改措施"), rubric)
     cols = layout.blocks[0].columns

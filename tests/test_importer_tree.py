@@ -158,3 +158,28 @@ def test_a_table_of_another_rubric_says_which_option_to_use():
     first = str(caught.value.problems[0])
     assert first.endswith("表中多数指标（9/9）不在评价指标体系 gz-dept-overall-2022 中，请用 --rubric 指定此表所用的指标体系")
     assert str(caught.value.problems[1]).endswith(":6: 二级指标: 指标“目标设定”不在评价指标体系 gz-dept-overall-2022 中")
+
+
+def test_a_differently_laid_out_table_of_the_same_rubric_imports_without_repairs(tmp_path):
+    """Built from the rubric: a 序号 column first, other header words, every group printed on every row,
+    one page, full marks except one deduction. Nothing in the importer may depend on the seed's layout."""
+    rubric = load_rubric(RUBRIC)
+    rows = ["2023年度示例市某某局部门整体支出绩效自评表", "部门名称\t示例市某某局",
+            "年度部门预算情况\t总预算（万元）\t基本支出\t项目支出", "\t100.00\t40.00\t60.00",
+            "序号\t一级指标\t分值\t二级指标\t分值\t三级指标\t分值\t指标说明\t评分标准\t自评得分\t偏差原因\t整改措施"]
+    for n, ind in enumerate(rubric.indicators, start=1):
+        level1, level2 = ind.groups
+        name = "" if ind.node.placeholder else ind.label
+        score = ind.weight - 1 if ind.weight >= 10 else ind.weight
+        reason = "扣1分，原因见附件。" if ind.weight >= 10 else ""
+        rows.append("\t".join([str(n), level1.label, str(level1.weight), level2.label, str(level2.weight), name, str(ind.weight),
+                               ind.node.explanation or "", "（略）", str(score), reason, "改进。" if reason else ""]))
+    total = sum(ind.weight - 1 if ind.weight >= 10 else ind.weight for ind in rubric.indicators)
+    rows += [f"总分\t\t100\t\t\t\t\t\t\t{total}", "评价等级\t□优 √良 □中 □差"]
+    path = tmp_path / "other.txt"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    imported = import_file(path, RUBRIC)
+    assert [str(r) for r in imported.repairs if r.indicator != "采购管理-2"] == ["第 33 行：评价等级按勾选标记“√良”读取"]
+    result = score(imported.record)
+    assert result.total == total == Decimal("97") and result.stated_grade == "良"
+    assert {f.code for f in result.findings} >= {"GRADE_MISMATCH", "UNNAMED_INDICATOR"}

@@ -19,7 +19,8 @@ from .text import clean, key, label_key, parse_number, shown, split_numbered
 _LEVEL = re.compile(r"^([一二三四五])级指标(名称)?$")
 _WEIGHT = {"分值", "权重", "标准分值", "指标分值", "分数", "满分"}
 _EXPLANATION = {"指标解释", "指标说明", "指标内涵", "评价要点", "指标解释说明"}
-_SCORE = ("得分", "自评分", "评分")
+_SCORE = ("自评分", "得分", "评分")  # in order of preference
+_NOT_SCORE = ("标准", "依据", "方法", "说明", "细则")
 _REASON = ("未达标原因", "偏差原因", "扣分原因", "未完成原因", "存在问题")
 _MEASURE = ("改进措施", "整改措施", "改进建议")
 _DEPARTMENT = {"部门名称", "单位名称", "部门单位名称", "预算部门", "部门"}
@@ -97,7 +98,9 @@ def _filled(row: Row) -> list[tuple[int, str]]:
 def _header_columns(row: Row) -> Columns | None:
     keys = {c: label_key(v) for c, v in enumerate(row.cells)}
     levels = sorted((_LEVEL.match(k).group(1), c) for c, k in keys.items() if _LEVEL.match(k))  # type: ignore[union-attr]
-    score = next((c for c, k in keys.items() if any(s in k for s in _SCORE)), None)
+    # "评分标准" (the scoring standard) also says 评分: a score column names a score, not how to give one.
+    scoring = [c for c, k in keys.items() if k and not any(w in k for w in _NOT_SCORE)]
+    score = next((c for word in _SCORE for c in scoring if word in keys[c]), None)
     if not levels or score is None:
         return None
     order = "一二三四五"
