@@ -170,10 +170,10 @@ def test_a_differently_laid_out_table_of_the_same_rubric_imports_without_repairs
     for n, ind in enumerate(rubric.indicators, start=1):
         level1, level2 = ind.groups
         name = "" if ind.node.placeholder else ind.label
-        score = ind.weight - 1 if ind.weight >= 10 else ind.weight
+        given = ind.weight - 1 if ind.weight >= 10 else ind.weight
         reason = "扣1分，原因见附件。" if ind.weight >= 10 else ""
         rows.append("\t".join([str(n), level1.label, str(level1.weight), level2.label, str(level2.weight), name, str(ind.weight),
-                               ind.node.explanation or "", "（略）", str(score), reason, "改进。" if reason else ""]))
+                               ind.node.explanation or "", "（略）", str(given), reason, "改进。" if reason else ""]))
     total = sum(ind.weight - 1 if ind.weight >= 10 else ind.weight for ind in rubric.indicators)
     rows += [f"总分\t\t100\t\t\t\t\t\t\t{total}", "评价等级\t□优 √良 □中 □差"]
     path = tmp_path / "other.txt"
