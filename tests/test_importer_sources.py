@@ -222,6 +222,15 @@ def test_rows_beyond_the_limit_are_not_read(tmp_path, monkeypatch):
     assert len(read_grid(path).rows) == 50
 
 
+def test_html_rows_and_spans_beyond_the_limits_are_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr("toolkit.importer.sources.MAX_ROWS", 50)
+    path = tmp_path / "long.html"
+    path.write_text("<table><tr>" + '<td rowspan="99999" colspan="99999">x</td>' * 3 + "</tr>" + "<tr><td>a</td></tr>" * 500 + "</table>",
+                    encoding="utf-8")
+    grid = read_grid(path)
+    assert len(grid.rows) == 50 and grid.rows[0].cells[0] == "x" and len(grid.rows[0].cells) <= 64 and grid.rows[1].cells == ()
+
+
 def test_numbers_read_as_published():
     assert parse_number("11,887.73") == (Decimal("11887.73"), True)
     assert parse_number("<b>100</b>") == (Decimal("100"), False)

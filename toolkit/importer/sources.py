@@ -265,26 +265,32 @@ def _span(value: str | None) -> int:
 
 def _read_html(path: Path, text: str, encoding: str) -> Grid:
     parser = _TableParser()
-    parser.feed(text)
-    parser.close()
+    for start in range(0, len(text), 65536):  # fed in pieces so a page of endless rows stops at the row limit
+        parser.feed(text[start:start + 65536])
+        if len(parser.rows) >= MAX_ROWS:
+            break
+    else:
+        parser.close()
     # The HTML table model: a cell spanning rows occupies the same columns of the rows below.
-    occupied: dict[tuple[int, int], bool] = {}
+    table_rows = parser.rows[:MAX_ROWS]
+    occupied: dict[int, set[int]] = {}
     rows: list[Row] = []
-    for r, (line, cells) in enumerate(parser.rows[:MAX_ROWS]):
+    for r, (line, cells) in enumerate(table_rows):
+        taken = occupied.pop(r, set())
         out: dict[int, str] = {}
         col = 0
         for value, rowspan, colspan in cells:
-            while occupied.pop((r, col), False):
+            while col in taken:
                 col += 1
+            if col >= MAX_COLS:
+                break
             out[col] = value
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    if dr or dc:
-                        if col + dc < MAX_COLS:
-                            occupied[(r + dr, col + dc)] = True
+            # Spans reaching past the table or the column limit cover nothing there: bounded work per cell.
+            width = range(col, min(col + colspan, MAX_COLS))
+            taken.update(width)
+            for below in range(r + 1, min(r + rowspan, len(table_rows))):
+                occupied.setdefault(below, set()).update(width)
             col += colspan
-        for (rr, cc) in [k for k in occupied if k[0] == r]:
-            occupied.pop((rr, cc))
         width = max(out, default=-1) + 1
         rows.append(Row(line, _clip_row([out.get(c, "") for c in range(width)])))
     return Grid(display_path(path), f"HTML 表格（{encoding}）", tuple(rows))
