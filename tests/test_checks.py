@@ -141,9 +141,17 @@ def test_recomputed_mismatch_is_beyond_tolerance_only(scored):
         "RECOMPUTED_MISMATCH"]
 
 
-def test_full_score_with_problem_words(scored):
-    result = scored(lambda d: entry(d, "采购活动合规性").update(reason="存在合同逾期备案问题"))
-    assert codes(result, "采购活动合规性") == ["FULL_SCORE_WITH_PROBLEM"]
+@pytest.mark.parametrize(("reason", "flagged"), [
+    ("存在合同逾期备案问题", True),
+    ("个别项目未按时发布采购公告。", True),
+    ("经自查，未发现问题。", False),  # denies the problem it names
+    ("公用经费支出未超过预算。", False),
+    ("全年无逾期备案情况。", False),
+    ("未发现问题，但1份合同超过期限备案。", True),  # a denial does not hide a second, real problem
+])
+def test_full_score_with_problem_words(scored, reason, flagged):
+    result = scored(lambda d: entry(d, "采购活动合规性").update(reason=reason))
+    assert (codes(result, "采购活动合规性") == ["FULL_SCORE_WITH_PROBLEM"]) is flagged
 
 
 @pytest.mark.parametrize(("self_score", "reason", "mismatch"), [
@@ -177,3 +185,14 @@ def test_findings_carry_catalogue_severity_and_title(scored):
     assert f.severity is Severity.ERROR and f.title == "得分超过分值"
     assert f.as_dict() == {"code": "SCORE_ABOVE_WEIGHT", "severity": "error", "indicator": "部门整体绩效目标产出指标完成情况",
                            "message": f.message}
+
+
+@pytest.mark.parametrize(("written", "flagged"), [
+    ("18.99", False), ("18.990", False), ("19", False), ("18.995", True), ("18.9950", True), ("1e-7", True), ("1E+1", False),
+])
+def test_score_precision_counts_significant_decimals(tmp_path, written, flagged):
+    text = (Path(__file__).parents[1] / "params" / "huangpu-zwsj-2022.yaml").read_text("utf-8")
+    path = tmp_path / "precision.yaml"
+    path.write_text(text.replace("self_score: 19\n", f"self_score: {written}\n"), encoding="utf-8")
+    result = score(load_record(path))
+    assert ("SCORE_PRECISION" in codes(result, "部门整体绩效目标产出指标完成情况")) is flagged

@@ -120,3 +120,8 @@ def test_rule_for_uses_the_records_not_applicable_override(variant, seed_record)
 def test_record_is_immutable(seed_record):
     with pytest.raises(Exception):
         seed_record.data.indicators["数据质量"].self_score = D(0)
+
+
+def test_record_naming_a_broken_rubric_says_how_many_problems(variant):
+    found = problems(variant, lambda d: d.update(rubric=str(FIXTURES / "bad-rubric.yaml")))
+    assert "共 8 处问题" in found["rubric"] and "rubric validate" in found["rubric"]

@@ -15,6 +15,8 @@ _DEDUCTION_TEXT = re.compile(r"扣(?:除|减)?\s*([0-9]+(?:\.[0-9]+)?|[一二两
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Words that describe a shortfall; on a full score they contradict the score.
 _PROBLEM_WORDS = re.compile(r"扣|未(?:能|按|完成|达|开展|及时|在)|不足|偏低|超出|超过|滞后|不到位|不规范|不完善|差距|缺少|缺乏|逾期|延迟|问题")
+# “未发现问题”“未超过预算” deny a problem: such phrases are removed before looking for problem words.
+_DENIED = re.compile(r"(?:未|无|没有|不存在)(?:发现|出现|存在)?(?:任何|明显)?(?:问题|超出|超过|逾期|延迟|滞后|差距)")
 _LOW_TARGET = re.compile(r"(?:指标值|目标值|指标)[^。；;]{0,12}?(?:偏低|过低|较低|设置不合理|不够科学)")
 _TERMINAL = set("。！？!?…；;.)）”」』】")
 _DANGLING = set("，,、：:（(“「《—-")
@@ -44,9 +46,16 @@ def _scores(record: Record, result: Result) -> Iterable[Finding]:
         if i.self_score > i.weight:
             yield finding("SCORE_ABOVE_WEIGHT", i.id, f"“{i.label}”自评分 {fmt(i.self_score, 6)} 超过分值 {fmt(i.weight)}",
                           score=i.self_score, weight=i.weight)
-        if decimals_of(i.self_score) > places:
+        if _may_exceed(i.self_score, places) and decimals_of(i.self_score) > places:
             yield finding("SCORE_PRECISION", i.id, f"“{i.label}”自评分 {i.self_score} 有 {decimals_of(i.self_score)} 位小数，"
                           f"指标体系规定保留 {places} 位", score=i.self_score)
+
+
+def _may_exceed(value: Decimal, places: int) -> bool:
+    """Cheap pre-test for decimals_of(value) > places, run for every score: the written form is long enough."""
+    text = str(value)
+    dot = text.find(".")
+    return "E" in text or (dot >= 0 and len(text) - dot - 1 > places)
 
 
 def _placeholders(record: Record, result: Result) -> Iterable[Finding]:
@@ -80,7 +89,7 @@ def _deductions(record: Record, result: Result) -> Iterable[Finding]:
             if reason and _LOW_TARGET.search(reason):
                 yield finding("LOW_TARGET_VALUES", i.id, f"“{i.label}”扣 {fmt(lost)} 分，原因为指标值设置偏低：目标设定不够科学，"
                               f"应结合历年完成值合理设定", lost=lost)
-        elif lost == 0 and reason and _PROBLEM_WORDS.search(reason):
+        elif lost == 0 and _PROBLEM_WORDS.search(_DENIED.sub("", reason)):
             yield finding("FULL_SCORE_WITH_PROBLEM", i.id, f"“{i.label}”得满分 {fmt(i.weight)}，但原因栏写有问题：“{_clip(reason)}”")
         stated = [_cn_number(m.group(1)) for m in _DEDUCTION_TEXT.finditer(reason)] if "扣" in reason else []
         if stated and sum(stated) != lost:
@@ -162,6 +171,8 @@ def _texts(record: Record, result: Result) -> Iterable[Finding]:
                 yield finding("TRUNCATED_TEXT", None, f"{label}第 {n + 1} 条文字不完整，止于“…{text.strip()[-12:]}”，疑为截断",
                               field=f"{field}[{n}]")
     for i in result.indicators:
+        if not (i.reason or i.measure):
+            continue  # the usual row: nothing written
         for field, label, text in (("reason", "未达标原因", i.reason), ("measure", "改进措施", i.measure)):
             if text and _truncated(text, in_list=False):
                 yield finding("TRUNCATED_TEXT", i.id, f"“{i.label}”{label}止于“…{text.strip()[-12:]}”，疑为截断", field=field)

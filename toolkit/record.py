@@ -122,7 +122,8 @@ def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = Non
         try:
             bound = load_rubric(ref)
         except InputError as exc:
-            problems.append((("rubric",), f"无法加载评价指标体系 {ref}：{exc.problems[0].message}"))
+            more = f"（共 {len(exc.problems)} 处问题，可运行 audit-toolkit rubric validate 查看全部）" if len(exc.problems) > 1 else ""
+            problems.append((("rubric",), f"无法加载评价指标体系 {ref}：{exc.problems[0].message}{more}"))
     try:
         decl = RecordFile.model_validate(data)
     except ValidationError as exc:

@@ -33,12 +33,14 @@ class _Group:
     leaves: tuple[int, ...]  # positions in the rubric's indicator order
     leaf_ids: tuple[str, ...]
     children: tuple["_Group", ...]
+    weight: Decimal  # sum of the leaves' weights, as scoring has always summed it
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     leaves: tuple[_Leaf, ...]
     groups: tuple[_Group, ...]
+    weight: Decimal  # sum of every leaf's weight
     # Rows without evidence are alike across departments (mostly full marks, nothing written):
     # their IndicatorResult, an immutable value, is built once and shared. Bounded by MEMO_LIMIT.
     memo: dict = field(default_factory=dict, compare=False, hash=False)
@@ -53,15 +55,17 @@ def _plan(rubric: Rubric) -> _Plan:
     if plan is None:
         leaves = tuple(_Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight) for i in rubric.indicators)
         position = {leaf.id: n for n, leaf in enumerate(leaves)}
-        plan = _Plan(leaves, tuple(_group_plan(node, 1, position) for node in rubric.tree if node.children))
+        groups = tuple(_group_plan(node, 1, position, leaves) for node in rubric.tree if node.children)
+        plan = _Plan(leaves, groups, sum((leaf.weight for leaf in leaves), ZERO))
         object.__setattr__(rubric, "_scoring_plan", plan)
     return plan
 
 
-def _group_plan(node: Node, level: int, position: dict[str, int]) -> _Group:
+def _group_plan(node: Node, level: int, position: dict[str, int], leaves: tuple[_Leaf, ...]) -> _Group:
     ids = _leaf_ids(node)
-    children = tuple(_group_plan(c, level + 1, position) for c in node.children if c.children)
-    return _Group(node, level, tuple(position[i] for i in ids), ids, children)
+    children = tuple(_group_plan(c, level + 1, position, leaves) for c in node.children if c.children)
+    at = tuple(position[i] for i in ids)
+    return _Group(node, level, at, ids, children, sum((leaves[n].weight for n in at), ZERO))
 
 
 def _leaf_ids(node: Node) -> tuple[str, ...]:
@@ -122,17 +126,21 @@ def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, ent
     )
 
 
-def _group_result(group: _Group, indicators: tuple[IndicatorResult, ...], factor: Decimal) -> GroupResult:
-    applicable = [indicators[n] for n in group.leaves if indicators[n].applicable]
-    weight = sum((i.weight for i in applicable), ZERO)
-    points = sum((i.self_score for i in applicable), ZERO)
+def _group_result(group: _Group, indicators: tuple[IndicatorResult, ...], factor: Decimal, all_applicable: bool) -> GroupResult:
+    if all_applicable:  # the usual case: the weight is the plan's, only the points are summed
+        weight = group.weight
+        points = sum([indicators[n].self_score for n in group.leaves], ZERO)
+    else:
+        applicable = [indicators[n] for n in group.leaves if indicators[n].applicable]
+        weight = sum([i.weight for i in applicable], ZERO)
+        points = sum([i.self_score for i in applicable], ZERO)
     return GroupResult(
         id=group.node.id,
         label=group.node.label,
         level=group.level,
         weight=weight * factor if factor != ONE else weight,
         score=points * factor if factor != ONE else points,
-        children=tuple(_group_result(c, indicators, factor) for c in group.children),
+        children=tuple([_group_result(c, indicators, factor, all_applicable) for c in group.children]),
         indicators=group.leaf_ids,
     )
 
@@ -145,15 +153,16 @@ def score(record: Record, review: bool = True) -> Result:
     plan = _plan(rubric)
     rounding = rubric.rounding
     indicators = tuple(_indicator_result(record, leaf, rounding, plan.memo) for leaf in plan.leaves)
-    applicable_weight = sum((i.weight for i in indicators if i.applicable), ZERO)
+    all_applicable = all(i.applicable for i in indicators)
+    applicable_weight = plan.weight if all_applicable else sum((i.weight for i in indicators if i.applicable), ZERO)
     total_weight = rubric.declaration.total_weight
     # Dropped (not applicable) indicators: the rest is rescaled to the full total.
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
     raw_total = sum((i.self_score for i in indicators if i.applicable), ZERO) * factor
     total = round_to(raw_total, rounding.places, rounding.mode)
-    groups = tuple(_group_result(g, indicators, factor) for g in plan.groups)
+    groups = tuple([_group_result(g, indicators, factor, all_applicable) for g in plan.groups])
     data = record.data
-    result = Result(
+    fields = dict(
         department=data.department.name,
         code=data.department.code,
         year=data.year,
@@ -169,7 +178,8 @@ def score(record: Record, review: bool = True) -> Result:
         stated_grade=data.stated_grade,
         groups=groups,
         indicators=indicators,
-        findings=(),
     )
-    result = result.replace(findings=checks.run_all(record, result))
+    # Built twice rather than copied with replace(): the checks need the scored result, and this is
+    # the hot path when a batch scores thousands of records.
+    result = Result(**fields, findings=checks.run_all(record, Result(**fields, findings=())))
     return audit(record, result) if review else result
