@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -101,3 +103,13 @@ def test_import_has_help(capsys):
         main(["import", "--help"])
     assert done.value.code == 0
     assert "FILE_OR_DIR" in capsys.readouterr().out
+
+
+def test_installed_command_imports_in_a_real_process(tmp_path):
+    command = str(Path(sys.executable).parent / "audit-toolkit")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    done = subprocess.run([command, "import", str(SEED_TABLE), str(tmp_path / "empty.txt"), "-o", str(tmp_path / "out"), "-q"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == ["错误：empty.txt: 文件为空，应为部门整体支出绩效自评表（TSV、CSV、XLSX 或 HTML）"]
+    assert load_record(tmp_path / "out" / "000_0ab128b708fd7b30-2022.yaml").data.stated_grade == "优"
