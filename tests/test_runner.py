@@ -21,6 +21,10 @@ def _broken_copy(text: str) -> str:
     return text.replace("  绩效管理制度执行:\n    self_score: 6", "  绩效管理制度执行:\n    self_score: 六")
 
 
+def _departments(outcomes):
+    return [o for o in outcomes if o.kind == "department"]
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """A params folder holding the seed and a broken department, run once through the CLI."""
@@ -73,15 +77,15 @@ def test_unchanged_department_is_skipped_and_a_failure_keeps_the_last_good_repor
     params.mkdir()
     record = params / "seed.yaml"
     shutil.copy(SEED, record)
-    first = run([params], out, jobs=1, progress=False)
+    first = _departments(run([params], out, jobs=1, progress=False))
     assert [o.status for o in first] == ["done"]
     html = (out / "2022/huangpu-zwsj/audit.html").read_bytes()
 
-    again = run([params], out, jobs=1, progress=False)
+    again = _departments(run([params], out, jobs=1, progress=False))
     assert [o.status for o in again] == ["skipped"] and again[0].total == 94.2
 
     record.write_text(_broken_copy(record.read_text(encoding="utf-8")), encoding="utf-8")
-    broken = run([params], out, jobs=1, progress=False)
+    broken = _departments(run([params], out, jobs=1, progress=False))
     assert [o.status for o in broken] == ["failed"] and "self_score" in broken[0].message
     assert (out / "2022/huangpu-zwsj/audit.html").read_bytes() == html
     assert (out / "2022/huangpu-zwsj/audit.error.ipynb").exists()
