@@ -113,6 +113,8 @@ def test_adjustment_names_indicator_by_id_or_exact_name(record_path, ref):
 @pytest.mark.parametrize("change, field, expected", [
     (("资产配置合规性", "资产配置合规"), "adjustments[0].indicator", "没有指标“资产配置合规”"),
     (("0.5", "2.5"), "adjustments[0].audited_score", "超过指标“资产配置合规性”的分值 2"),
+    (("0.5", '"2.5"'), "adjustments[0].audited_score", "超过指标“资产配置合规性”的分值 2"),
+    (("0.5", "半分"), "adjustments[0].audited_score", "应为数字"),
     (("0.5", "-0.5"), "adjustments[0].audited_score", "应不小于 0"),
     (("0.5", "0.555"), "adjustments[0].audited_score", "小数位数超过"),
     (("    reason: 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分\n", ""), "adjustments[0].reason", "缺少调整理由"),
@@ -228,3 +230,37 @@ def test_save_review_with_problems_writes_nothing(record_path):
         save_review(bad, record, score(record, review=False))
     assert {p.field for p in caught.value.problems} == {"adjustments[0].audited_score", "adjustments[0].reason"}
     assert review_path_for(record_path).read_bytes() == previous
+
+
+def test_report_without_review_says_the_scores_are_self_assessed(seed_record, seed_result):
+    from toolkit.narrative import DepartmentReport
+
+    report = DepartmentReport(seed_record, seed_result)
+    assert "本部门尚无复核调整" in repr(report.adjustments()) and "复核后" not in repr(report.key_figures())
+
+
+def test_report_sections_show_self_and_audited_scores(record_path):
+    from toolkit.narrative import open_report
+
+    write_review(record_path, ASSET_REVIEW)
+    report = open_report(record_path)
+    figures, table, annex = repr(report.key_figures()), repr(report.score_table()), repr(report.annex())
+    assert "自评总分94.2" in figures and "复核后总分93.7" in figures and "复核后 47.32" in figures
+    assert "管理效率 50 47.82 47.32" in table and "合计 100 94.2 93.7" in table and "复核后总分 93.7 分，评价等级“优”" in table
+    assert "评价等级：优；复核后：优" in annex
+    adjustments = repr(report.adjustments())
+    assert "资产配置合规性 2 1 0.5 -0.5 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分" in adjustments
+    assert "已驳回：BUDGET_SUM_MISMATCH 预算构成与总预算不符。说明：原表尾数舍入所致，不影响预算真实性" in adjustments
+    assert "【已驳回：原表尾数舍入所致，不影响预算真实性】" in repr(report.review_opinion())
+    assert "复核后得分率有变化的：资产管理 9 → 8.5（85.0%）" in report.level2_chart().alt
+
+
+def test_published_report_lists_the_adjustment_and_its_reason(record_path, tmp_path):
+    from toolkit.department import build_department
+
+    write_review(record_path, ASSET_REVIEW)
+    payload, _ = build_department(record_path, tmp_path / "out")
+    page = (tmp_path / "out" / "audit.html").read_text(encoding="utf-8")
+    assert (payload["total"], payload["audited_total"], payload["audited_grade"]) == (94.2, 93.7, "优")
+    assert ">九、复核调整<" in page and "抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分" in page
+    assert "复核后总分" in page and "已驳回" in page and "原表尾数舍入所致，不影响预算真实性" in page

@@ -83,15 +83,25 @@ def level2_rates(result: Result) -> Chart:
     y = range(len(groups))[::-1]
     ax.barh(list(y), [100] * len(groups), color=_GREY, label="满分")
     ax.barh(list(y), rates, color=[_BLUE if r >= 100 else _RED for r in rates], label="得分率")
+    # With a review, the audited rate of each group is a marker over its self-assessed bar.
+    changed = [(yi, g) for yi, g in zip(y, groups) if result.review is not None and g.audited != g.score]
     for yi, g, r in zip(y, groups, rates):
-        ax.text(min(r, 100) + 1, yi, f"{fmt(g.score)}/{fmt(g.weight)}（{r:.1f}%）", va="center", fontsize=9)
+        audited = next((f" → 复核 {fmt(g.audited)}" for yj, h in changed if h is g), "")
+        ax.text(min(r, 100) + 1, yi, f"{fmt(g.score)}/{fmt(g.weight)}（{r:.1f}%）{audited}", va="center", fontsize=9)
+    if changed:
+        ax.scatter([float(g.audited_rate * 100) for _, g in changed], [yi for yi, _ in changed], marker="D", color="#222222",
+                   zorder=3, label="复核后得分率")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
     ax.set_yticks(list(y), labels)
-    ax.set_xlim(0, 135)
+    ax.set_xlim(0, 135 if not changed else 150)
     ax.set_xlabel("得分率（%）")
-    ax.set_title("各二级指标得分率")
+    ax.set_title("各二级指标得分率" + ("（自评与复核）" if changed else ""))
     ax.spines[["top", "right"]].set_visible(False)
     short = [f"{g.label} {r:.1f}%" for g, r in zip(groups, rates) if r < 100]
     alt = f"横向条形图：{len(groups)} 个二级指标的得分率。" + (f"未得满分的有：{'；'.join(short)}；其余均为 100%。" if short else "全部为 100%。")
+    if changed:
+        alt += "复核后得分率有变化的：" + "；".join(f"{g.label} {fmt(g.score)} → {fmt(g.audited)}（{float(g.audited_rate * 100):.1f}%）" for _, g in changed) + "。"
+        return _render(fig, alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
     return _render(fig, alt, "各二级指标得分率（红色为有扣分）")
 
 

@@ -20,6 +20,7 @@ from .findings import Severity
 from .numbers import HUNDRED, fmt, fmt2
 from .record import Record, load_record
 from .result import Result
+from .review import review_path_for
 from .scoring import score
 
 _ENV = Environment(
@@ -103,6 +104,24 @@ class DepartmentReport:
         return list(self.result.findings_by_severity().items())
 
     @property
+    def decided(self) -> list[tuple]:
+        """(finding, decision) for every finding the reviewer decided on, in report order."""
+        return [(f, d) for f in self.result.findings if (d := self.result.decision_for(f)) is not None]
+
+    @property
+    def dismissed(self) -> list:
+        return [f for f, d in self.decided if d.decision == "dismissed"]
+
+    @property
+    def adjusted_change(self) -> Decimal:
+        review = self.result.review
+        return sum((a.change for a in review.adjustments), Decimal(0)) if review else Decimal(0)
+
+    @property
+    def review_file(self) -> str:
+        return review_path_for(self.record.path).name
+
+    @property
     def advice(self) -> list[str]:
         seen = []
         for f in self.result.findings:
@@ -153,6 +172,10 @@ class DepartmentReport:
 
     def review_opinion(self) -> Fragment:
         return self._render("review_opinion")
+
+    def adjustments(self) -> Fragment:
+        """复核调整: the reviewer's re-scores with reasons and decisions on findings, or that there are none."""
+        return self._render("adjustments")
 
     def annex(self) -> Fragment:
         return self._render("annex")

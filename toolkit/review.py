@@ -99,6 +99,17 @@ def _suggest(ref: str, choices: list[str]) -> str:
     return f"，是否为“{close[0]}”？" if close else ""
 
 
+def _number(value: object) -> Decimal | None:
+    """The number pydantic will read (a quoted "0.5" included), or None when it will report the value itself."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        return None
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
 def _adjustment_problems(raw: object, record: Record, result: Result) -> list[tuple[tuple, str]]:
     rubric = record.rubric
     by_id = {i.id: i for i in result.indicators}
@@ -120,11 +131,11 @@ def _adjustment_problems(raw: object, record: Record, result: Result) -> list[tu
         seen.setdefault(indicator.id, n)
         if not by_id[indicator.id].applicable:
             problems.append((loc + ("indicator",), f"指标“{indicator.label}”不适用（已剔除并按比例折算），不能调整其得分"))
-        value = entry.get("audited_score")
-        if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and Decimal(value).is_finite():
+        value = _number(entry.get("audited_score"))
+        if value is not None:
             if value > indicator.weight:
-                problems.append((loc + ("audited_score",), f"复核得分 {fmt(Decimal(value), 6)} 超过指标“{indicator.label}”的分值 {fmt(indicator.weight)}"))
-            if decimals_of(Decimal(value)) > places:
+                problems.append((loc + ("audited_score",), f"复核得分 {fmt(value, 6)} 超过指标“{indicator.label}”的分值 {fmt(indicator.weight)}"))
+            if decimals_of(value) > places:
                 problems.append((loc + ("audited_score",), f"复核得分 {value} 的小数位数超过指标体系规定的 {places} 位"))
     return problems
 

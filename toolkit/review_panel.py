@@ -198,7 +198,7 @@ class ReviewPanel:
         if m.group(1) == "adjustments":
             ind = self.record.rubric.indicator(entry["indicator"])
             return f"“{ind.label if ind else entry['indicator']}”{what}"
-        return f"复核发现 {entry['code']}{'（' + entry['indicator'] + '）' if 'indicator' in entry else ''}{what}"
+        return f"复核发现 {entry['code']}{'（' + entry['indicator'] + '）' if 'indicator' in entry else ' '}{what}"
 
     def _show_problems(self, lead: str, exc: InputError, data: dict | None = None) -> None:
         items = "".join(

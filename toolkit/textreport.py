@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -23,7 +24,8 @@ def score_table(result: Result, console: Console | None = None) -> None:
     for n in range(depth):
         table.add_column(f"{'一二三四五'[n]}级指标")
     table.add_column(f"{'一二三四五六'[depth]}级指标")
-    for col in ("分值", "自评分", "重算分", "扣分"):
+    reviewed = result.review is not None
+    for col in ("分值", "自评分", "重算分", "扣分") + (("复核分",) if reviewed else ()):
         table.add_column(col, justify="right")
     previous: tuple[str, ...] = ()
     for i in result.indicators:
@@ -32,19 +34,28 @@ def score_table(result: Result, console: Console | None = None) -> None:
         previous = i.groups
         lost = fmt(i.lost) if i.lost else ""
         self_score = "不适用" if not i.applicable else fmt(i.self_score)
-        table.add_row(*shown, i.label, fmt(i.weight), self_score, fmt(i.recomputed_score) if i.recomputed_score is not None else "", lost)
+        audited = ([f"[bold]{fmt(i.audited_score)}[/bold]" if i.audited_score is not None else ""] if reviewed else [])
+        table.add_row(*shown, i.label, fmt(i.weight), self_score, fmt(i.recomputed_score) if i.recomputed_score is not None else "", lost, *audited)
     console.print(table)
     subtotals = "；".join(f"{g.label} {fmt(g.score)}/{fmt(g.weight)}" for g in result.groups)
     console.print(f"分项得分：{subtotals}")
     stated = f"（填报 {fmt(result.stated_total)}，{result.stated_grade or '未勾选'}）" if result.stated_total is not None else ""
     console.print(f"[bold]总分 {fmt(result.total)}，等级 {result.grade}[/bold]{stated}")
+    if result.review is not None:
+        rv = result.review
+        console.print(f"[bold]复核后总分 {fmt(result.audited_total)}，等级 {result.audited_grade}[/bold]"
+                      f"（复核人 {rv.reviewer}，{rv.date}，调整 {len(rv.adjustments)} 项）")
+        for a in rv.adjustments:
+            console.print(f"  复核调整 {a.label}：{fmt(a.self_score)} → {fmt(a.audited_score)}，理由：{a.reason}", soft_wrap=True, markup=False)
     if not result.findings:
         console.print("复核发现：无")
         return
     console.print(f"复核发现（{len(result.findings)} 项）：")
     for severity, items in result.findings_by_severity().items():
         for f in items:
-            console.print(f"  [{_STYLE[severity]}]{severity.label}[/] {f.code}：{f.message}", soft_wrap=True)
+            decision = result.decision_for(f)
+            note = escape(f"【{decision.label}{'：' + decision.note if decision.note else ''}】") if decision else ""
+            console.print(f"  [{_STYLE[severity]}]{severity.label}[/] {f.code}：{f.message}{note}", soft_wrap=True)
 
 
 def rubric_tree(rubric: Rubric, builtins: list[str], console: Console | None = None) -> None:
