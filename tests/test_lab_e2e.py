@@ -112,6 +112,34 @@ def _kernel_idle_js() -> str:
     }"""
 
 
+def _review_in_the_browser(page, lab: dict, row: int, record_path: Path) -> None:
+    page.goto(f"{lab['base']}/lab/tree/notebooks/review.ipynb?token={lab['token']}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.wait_for_function(_kernel_idle_js(), timeout=STEP_MS)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    score_input = page.locator(f".audit-score-{row} input")
+    score_input.wait_for()
+    # First a review that must be refused: above the weight, no reason, no reviewer.
+    score_input.fill("3")
+    score_input.press("Tab")
+    page.locator("button.audit-save").click()
+    error = page.locator(".audit-message .audit-error")
+    error.wait_for()
+    assert "超过指标“资产配置合规性”的分值 2" in error.inner_text() and "缺少调整理由" in error.inner_text()
+    assert not review_path_for(record_path).exists()
+
+    page.locator(".audit-reviewer input").fill("测试复核人")
+    score_input.fill("0.5")
+    reason = page.locator(f".audit-reason-{row} input")
+    reason.fill("抽查发现超标准配置办公设备，按评分标准再扣 0.5 分")
+    reason.press("Tab")
+    page.locator("button.audit-save").click()
+    saved = page.locator(".audit-message .audit-saved")
+    saved.wait_for()
+    assert "复核后总分 93.7" in saved.inner_text()
+
+
 def test_review_in_jupyterlab_saves_an_adjustment_that_changes_the_audited_total(lab):
     from playwright.sync_api import sync_playwright
 
@@ -124,31 +152,13 @@ def test_review_in_jupyterlab_saves_an_adjustment_that_changes_the_audited_total
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.set_default_timeout(STEP_MS)
-            page.goto(f"{lab['base']}/lab/tree/notebooks/review.ipynb?token={lab['token']}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell")
-            page.wait_for_function(_kernel_idle_js(), timeout=STEP_MS)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-
-            score_input = page.locator(f".audit-score-{row} input")
-            score_input.wait_for()
-            # First a review that must be refused: above the weight, no reason, no reviewer.
-            score_input.fill("3")
-            score_input.press("Tab")
-            page.locator("button.audit-save").click()
-            error = page.locator(".audit-message .audit-error")
-            error.wait_for()
-            assert "超过指标“资产配置合规性”的分值 2" in error.inner_text() and "缺少调整理由" in error.inner_text()
-            assert not review_path_for(record_path).exists()
-
-            page.locator(".audit-reviewer input").fill("测试复核人")
-            score_input.fill("0.5")
-            reason = page.locator(f".audit-reason-{row} input")
-            reason.fill("抽查发现超标准配置办公设备，按评分标准再扣 0.5 分")
-            reason.press("Tab")
-            page.locator("button.audit-save").click()
-            saved = page.locator(".audit-message .audit-saved")
-            saved.wait_for()
-            assert "复核后总分 93.7" in saved.inner_text()
+            try:
+                _review_in_the_browser(page, lab, row, record_path)
+            except Exception:
+                shot = lab["root"].parent / "failure.png"
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot of the failing page: {shot}")
+                raise
         finally:
             browser.close()
 
