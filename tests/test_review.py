@@ -253,6 +253,7 @@ def test_report_sections_show_self_and_audited_scores(record_path):
     assert "已驳回：BUDGET_SUM_MISMATCH 预算构成与总预算不符。说明：原表尾数舍入所致，不影响预算真实性" in adjustments
     assert "【已驳回：原表尾数舍入所致，不影响预算真实性】" in repr(report.review_opinion())
     assert "复核后得分率有变化的：资产管理 9 → 8.5（85.0%）" in report.level2_chart().alt
+    assert "经复核调整（资产配置合规性 1 → 0.5），复核后总分 93.7 分" in report.deduction_chart().alt
 
 
 def test_published_report_lists_the_adjustment_and_its_reason(record_path, tmp_path):

@@ -110,24 +110,43 @@ def deduction_path(result: Result) -> Chart:
     chinese_font()
     full = sum((g.weight for g in result.groups), Decimal(0))
     steps = sorted(result.deductions, key=lambda i: -i.lost)
-    labels = ["满分"] + [i.label for i in steps] + ["自评总分"]
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    # A review continues the path: each adjustment as a step from the self-assessed total to the audited one.
+    review = result.review.adjustments if result.review is not None and result.review.adjustments else ()
+    after = [f"复核：{a.label}" for a in review] + ["复核总分"] if review else []
+    labels = ["满分"] + [i.label for i in steps] + ["自评总分"] + after
+    fig, ax = plt.subplots(figsize=(7.5 + 0.8 * len(after), 4.2))
     level = full
     ax.bar(0, float(full), color=_GREY)
     for n, ind in enumerate(steps, start=1):
         ax.bar(n, float(-ind.lost), bottom=float(level), color=_RED)
         ax.text(n, float(level) + 0.3, f"−{fmt(ind.lost)}", ha="center", va="bottom", fontsize=8)
         level -= ind.lost
-    ax.bar(len(labels) - 1, float(result.total), color=_BLUE)
-    ax.text(len(labels) - 1, float(result.total) + 0.3, fmt(result.total), ha="center", va="bottom", fontsize=9)
-    low = float(min(result.total, full)) - max(float(full - result.total) * 1.5, 2)
+    at = len(labels) - 1 - len(after)
+    ax.bar(at, float(result.total), color=_BLUE)
+    ax.text(at, float(result.total) + 0.3, fmt(result.total), ha="center", va="bottom", fontsize=9)
+    lowest = result.total
+    if review:
+        level = result.total
+        for n, a in enumerate(review, start=at + 1):
+            ax.bar(n, float(a.change), bottom=float(level), color=_RED if a.change < 0 else _GREEN, hatch="//", edgecolor="white")
+            ax.text(n, float(max(level, level + a.change)) + 0.3, f"{'+' if a.change > 0 else '−'}{fmt(abs(a.change))}", ha="center", va="bottom", fontsize=8)
+            level += a.change
+        audited = result.final_total
+        ax.bar(len(labels) - 1, float(audited), color="#1d3b5a")
+        ax.text(len(labels) - 1, float(audited) + 0.3, fmt(audited), ha="center", va="bottom", fontsize=9)
+        lowest = min(lowest, audited, level)
+    low = float(min(lowest, full)) - max(float(full - lowest) * 1.5, 2)
     ax.set_ylim(max(0, low), float(full) + 1.5)
     ax.set_xticks(range(len(labels)), [_wrap(x) for x in labels], fontsize=8)
     ax.set_ylabel("分")
-    ax.set_title(f"从满分 {fmt(full)} 到自评总分 {fmt(result.total)}")
+    ax.set_title(f"从满分 {fmt(full)} 到自评总分 {fmt(result.total)}" + (f"，复核后 {fmt(result.final_total)}" if review else ""))
     ax.spines[["top", "right"]].set_visible(False)
     parts = "；".join(f"{i.label} 扣 {fmt(i.lost)} 分" for i in steps) or "无扣分"
     alt = f"瀑布图：满分 {fmt(full)} 分，依次扣分（{parts}），得到总分 {fmt(result.total)} 分。"
+    if review:
+        changes = "；".join(f"{a.label} {fmt(a.self_score)} → {fmt(a.audited_score)}" for a in review)
+        alt += f"经复核调整（{changes}），复核后总分 {fmt(result.final_total)} 分。"
+        return _render(fig, alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
     return _render(fig, alt, "扣分路径：从满分到总分")
 
 
