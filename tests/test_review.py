@@ -265,3 +265,9 @@ def test_published_report_lists_the_adjustment_and_its_reason(record_path, tmp_p
     assert (payload["total"], payload["audited_total"], payload["audited_grade"]) == (94.2, 93.7, "优")
     assert ">九、复核调整<" in page and "抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分" in page
     assert "复核后总分" in page and "已驳回" in page and "原表尾数舍入所致，不影响预算真实性" in page
+
+
+def test_empty_sections_mean_no_adjustments_and_no_decisions(record_path):
+    write_review(record_path, "reviewer: 张审核\ndate: 2026-12-01\nadjustments:\nfindings:\n")
+    result = score(load_record(record_path))
+    assert result.review.adjustments == () and result.audited_total == result.total

@@ -74,6 +74,11 @@ class ReviewFile(_Frozen):
 
     _reviewer = field_validator("reviewer")(_not_blank)
 
+    @field_validator("adjustments", "findings", mode="before")
+    @classmethod
+    def _empty_list(cls, value: object) -> object:
+        return () if value is None else value  # `adjustments:` left empty in the file means none
+
     @field_validator("date", mode="before")
     @classmethod
     def _iso_date(cls, value: object) -> object:
