@@ -67,7 +67,7 @@ def _indicator_score(i: dict) -> float:
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value) + 0.0, 2)
+    return None if value is None or value != value else round(float(value) + 0.0, 2)
 
 
 def _decisions(r: dict) -> dict[tuple[str, str | None], str]:
@@ -174,7 +174,7 @@ class Summary:
     def matrix(self) -> pd.DataFrame:
         """Score rate (%) of each level-3 indicator (rows, rubric order) in each department (columns, ranking order)."""
         table = self.indicators[self.indicators["适用"] == "是"]
-        pivot = table.pivot_table(index="指标ID", columns="部门代码", values="得分率（%）", aggfunc="first", sort=False)
+        pivot = table.pivot(index="指标ID", columns="部门代码", values="得分率（%）")
         order = list(dict.fromkeys(self.indicators["指标ID"]))
         return pivot.reindex(index=[i for i in order if i in pivot.index], columns=list(self.departments["部门代码"]))
 
@@ -301,15 +301,17 @@ def _indicator_table(results: list[dict]) -> pd.DataFrame:
             weight = i["weight"]
             rows.append((
                 r["code"], r["department"], i.get("level1") or "", i.get("level2") or "", i["name"], i["id"],
-                _round(weight), _round(i["self_score"]), _round(score),
-                _round(max(weight - score, 0)) if applicable else 0.0,
-                _round(score / weight * 100) if applicable and weight else None,
-                _round(i.get("recomputed_score")), "是" if applicable else "否", i.get("reason") or "", i.get("measure") or "",
+                weight, i["self_score"], score, max(weight - score, 0) if applicable else 0.0,
+                score / weight * 100 if applicable and weight else None,
+                i.get("recomputed_score"), "是" if applicable else "否", i.get("reason") or "", i.get("measure") or "",
             ))
-    return pd.DataFrame(rows, columns=[
+    table = pd.DataFrame(rows, columns=[
         "部门代码", "部门名称", "一级指标", "二级指标", "三级指标", "指标ID", "分值", "自评分", "复核得分", "扣分",
         "得分率（%）", "重算分", "适用", "未达标原因", "改进措施",
     ])
+    numbers = ["分值", "自评分", "复核得分", "扣分", "得分率（%）", "重算分"]
+    table[numbers] = table[numbers].astype(float).round(2) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return table
 
 
 def _finding_table(results: list[dict]) -> pd.DataFrame:

@@ -59,32 +59,46 @@ def _stable_ids(nb) -> None:
             cell.id = f"cell-{n}"
 
 
+def _tables_and_exports(year_dir: Path, year: int | None):
+    from . import exports
+    from .summary import Summary
+
+    summary = Summary.from_folder(year_dir)
+    title = title_for(year if year is not None else summary.year)
+    provenance = provenance_for(summary)
+    return summary, title, provenance, exports.build(summary, provenance, title)
+
+
 def build_summary(year_dir: str | Path, year: int | None = None) -> tuple[bool, str]:
-    """Build and publish one year's summary. Returns (done, message); never half-replaces earlier outputs."""
+    """Build and publish one year's summary. Returns (done, message); never half-replaces earlier outputs.
+
+    Raises InputError when a department result cannot be read."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     from . import exports
     from .publish import render_html
-    from .summary import Summary
 
     year_dir = Path(year_dir).resolve()
-    summary = Summary.from_folder(year_dir)
-    year = year if year is not None else summary.year
-    title = title_for(year)
-    provenance = provenance_for(summary)
-    files = exports.build(summary, provenance, title)
     partial = year_dir / ".summary.partial.ipynb"
-    try:
-        papermill.execute_notebook(
-            str(SUMMARY_NOTEBOOK), str(partial), parameters={"year_dir": str(year_dir), "year": year},
-            kernel_name="python3", progress_bar=False, log_output=False, cwd=str(NOTEBOOK_DIR),
-        )
-    except PapermillExecutionError as exc:
-        os.replace(partial, year_dir / ERROR_NOTEBOOK)
-        first = next((line for line in str(exc.evalue).splitlines() if line.strip()), "")
-        return False, f"汇总笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {first}（见 {ERROR_NOTEBOOK}）"
+    # The exports are built in this process while the kernel executes the notebook: two cores, both busy.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_tables_and_exports, year_dir, year)
+        try:
+            papermill.execute_notebook(
+                str(SUMMARY_NOTEBOOK), str(partial), parameters={"year_dir": str(year_dir), "year": year},
+                kernel_name="python3", progress_bar=False, log_output=False, cwd=str(NOTEBOOK_DIR),
+            )
+        except PapermillExecutionError as exc:
+            os.replace(partial, year_dir / ERROR_NOTEBOOK)
+            if pending.exception() is not None:  # unreadable results: say which files, not which cell
+                raise pending.exception() from None
+            first = next((line for line in str(exc.evalue).splitlines() if line.strip()), "")
+            return False, f"汇总笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {first}（见 {ERROR_NOTEBOOK}）"
+        summary, title, provenance, files = pending.result()
     nb = nbformat.read(str(partial), as_version=4)
     _stable_ids(nb)
     html = render_html(nb, {"title": title, "record_label": "全部记录文件合并", **provenance})
