@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -57,6 +58,13 @@ def fictional_results(n: int, rng: random.Random) -> list[dict]:
     return out
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the notebook kernel): less sensitive than wall
+    time to other work on a shared machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv and argv[0].isdigit() else 2000
     keep = Path(argv[argv.index("--keep") + 1]) if "--keep" in argv else None
@@ -86,11 +94,11 @@ def main(argv: list[str]) -> int:
     t4 = time.perf_counter()
     print(f"  其中：读取结果并建表 {t3 - t2:.1f} s；导出 XLSX/CSV/JSON {t4 - t3:.1f} s（{len(files['summary.xlsx']) / 1e6:.1f} MB xlsx）")
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     done, message = build_summary(year_dir, 2022)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     html = year_dir / "summary.html"
-    print(f"完整汇总（建表 + 导出 + 执行汇总笔记本 + 发布 HTML）：{seconds:.1f} s，{message}")
+    print(f"完整汇总（建表 + 导出 + 执行汇总笔记本 + 发布 HTML）：{seconds:.1f} s（CPU {cpu:.1f} s，含内核进程），{message}")
     print(f"summary.html {html.stat().st_size / 1e6:.1f} MB" if html.exists() else "未生成 summary.html")
     verdict = "达标" if done and seconds < TARGET_SECONDS else "未达标"
     print(f"目标 < {TARGET_SECONDS:.0f} s：{verdict}；输出在 {year_dir}" if keep else f"目标 < {TARGET_SECONDS:.0f} s：{verdict}")
