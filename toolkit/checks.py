@@ -59,11 +59,16 @@ def _may_exceed(value: Decimal, places: int) -> bool:
 
 
 def _placeholders(record: Record, result: Result) -> Iterable[Finding]:
-    for ind in record.rubric.indicators:
-        if ind.node.placeholder:
-            where = "－".join(g.label for g in ind.groups)
-            yield finding("UNNAMED_INDICATOR", ind.id, f"{where}下有一项分值 {fmt(ind.weight)} 的指标原表未列名称和解释，"
-                          f"以“{ind.id}”暂记，需向部门核实", weight=ind.weight)
+    # A property of the rubric alone: worked out once per (immutable) rubric, not once per record.
+    rubric = record.rubric
+    found = rubric.__dict__.get("_placeholder_findings")
+    if found is None:
+        found = tuple(
+            finding("UNNAMED_INDICATOR", ind.id, f"{'－'.join(g.label for g in ind.groups)}下有一项分值 {fmt(ind.weight)} 的指标"
+                    f"原表未列名称和解释，以“{ind.id}”暂记，需向部门核实", weight=ind.weight)
+            for ind in rubric.indicators if ind.node.placeholder)
+        object.__setattr__(rubric, "_placeholder_findings", found)
+    return found
 
 
 def _not_applicable(record: Record, result: Result) -> Iterable[Finding]:
@@ -162,12 +167,15 @@ def _truncated(text: str, in_list: bool) -> bool:
 
 def _texts(record: Record, result: Result) -> Iterable[Finding]:
     data = record.data
-    lists = {"goals": ("年度绩效目标", data.goals), "completions": ("目标完成情况", data.completions), "unmet_reasons": ("未完成原因", data.unmet_reasons)}
-    for field, (label, items) in lists.items():
+    lists = (("goals", "年度绩效目标", data.goals), ("completions", "目标完成情况", data.completions),
+             ("unmet_reasons", "未完成原因", data.unmet_reasons))
+    for field, label, items in lists:
+        if not items:
+            continue
         # A list item without final punctuation is cut off only when its siblings have it.
-        punctuated = sum(1 for t in items if t.strip() and t.strip()[-1] in _TERMINAL)
+        punctuated = any(t.rstrip()[-1:] in _TERMINAL for t in items if t.strip())
         for n, text in enumerate(items):
-            if _truncated(text, in_list=punctuated > 0):
+            if _truncated(text, in_list=punctuated):
                 yield finding("TRUNCATED_TEXT", None, f"{label}第 {n + 1} 条文字不完整，止于“…{text.strip()[-12:]}”，疑为截断",
                               field=f"{field}[{n}]")
     for i in result.indicators:
