@@ -13,6 +13,7 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .charts import Chart, chinese_font  # noqa: E402
 from .summary import Summary  # noqa: E402
@@ -89,6 +90,7 @@ def grade_distribution(summary: Summary) -> Chart:
         ax.text(xi, count, f"{count}（{share:.1f}%）", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(x, list(dist["等级"]))
     ax.set_ylim(0, max(dist["部门数"].max(), 1) * 1.2)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # departments come whole
     ax.set_ylabel("部门数")
     ax.set_title(f"等级分布（{summary.count} 个部门）")
     ax.spines[["top", "right"]].set_visible(False)
@@ -144,6 +146,7 @@ def deductions(summary: Summary, n: int = 10) -> Chart:
         ax.text(r.扣分部门数, yi, f" {r.扣分部门数} 个部门，合计扣 {r.扣分合计:.2f} 分", va="center", fontsize=8)
     ax.set_yticks(y, [short(x, 16) for x in table["三级指标"]], fontsize=8)
     ax.set_xlim(0, summary.count * 1.45)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("扣分部门数")
     ax.set_title(f"扣分最多的 {len(table)} 项三级指标")
     ax.spines[["top", "right"]].set_visible(False)
