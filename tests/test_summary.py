@@ -212,3 +212,25 @@ def test_a_failing_summary_keeps_every_output_and_fails_the_run(shipped_run, tmp
     assert cli.main(["run", str(ROOT / "params"), "-o", str(copy_root), "-q"]) == 1
     for path, data in before.items():
         assert path.read_bytes() == data, path
+
+
+# --- the notebook ----------------------------------------------------------------------------------------
+
+
+def test_summary_notebook_takes_only_the_year_folder_and_year():
+    import ast
+
+    import nbformat
+
+    cells = nbformat.read(str(ROOT / "notebooks" / "summary.ipynb"), as_version=4).cells
+    params = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    annotated = {n.target.id for n in ast.parse(params[0].source).body if isinstance(n, ast.AnnAssign)}
+    assert annotated == {"year_dir", "year"}
+    assert all("#" in line for line in params[0].source.splitlines() if "=" in line)
+    for cell in cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
+            if "chart" in cell.id or cell.id == "heatmap":
+                assert "nbval-ignore-output" in cell.metadata.get("tags", [])
