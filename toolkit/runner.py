@@ -23,9 +23,9 @@ from .paths import NOTEBOOK_DIR, OUTPUT_DIR, PARAMS_DIR
 from .problems import InputError, display_path
 from .provenance import toolkit_fingerprint
 from .record import Record, load_record
+from .review import SUFFIX as REVIEW_SUFFIX, review_path_for
 
 DEPARTMENT_NOTEBOOK = NOTEBOOK_DIR / "department_audit.ipynb"
-REVIEW_SUFFIX = ".review.yaml"
 FINGERPRINT_FILE = ".fingerprint"
 
 
@@ -68,10 +68,6 @@ def discover(paths: list[str | Path] | None) -> list[Path]:
         else:
             found.append(entry)
     return found
-
-
-def review_path_for(record_path: Path) -> Path:
-    return record_path.with_name(record_path.stem + REVIEW_SUFFIX)
 
 
 def _fingerprint(record_path: Path, rubric_sha256: str) -> str:
