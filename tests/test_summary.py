@@ -12,7 +12,7 @@ import pytest
 from toolkit import cli
 from toolkit.problems import InputError
 from toolkit.summary import Summary, load_results
-from toolkit.summary_build import FINGERPRINT_FILE, summarise
+from toolkit.summary_build import fingerprint, summarise
 from toolkit.runner import run
 from toolkit.summary_report import SummaryReport
 
@@ -191,11 +191,24 @@ def test_charts_show_the_top_and_bottom_when_departments_are_many(seed_dict):
 # --- the runner step -------------------------------------------------------------------------------------
 
 
-def test_unchanged_year_is_not_summarised_again(shipped_run):
+def test_unchanged_year_is_not_summarised_again(shipped_run, tmp_path):
     out, outcomes = shipped_run
     assert [(o.status, o.year) for o in outcomes if o.kind == "summary"] == [("done", 2022)]
-    status, message, _ = summarise(out / "2022", 2022)
+    year_dir = tmp_path / "2022"
+    shutil.copytree(out / "2022", year_dir)
+    summarise(year_dir, 2022)  # a no-op unless the toolkit changed since the shared run (several people edit it)
+    status, message, _ = summarise(year_dir, 2022)
     assert status == "skipped", message
+
+
+def test_a_changed_department_result_changes_the_summary_fingerprint(shipped_run, tmp_path):
+    out, _ = shipped_run
+    year_dir = tmp_path / "2022"
+    shutil.copytree(out / "2022", year_dir)
+    before = fingerprint(year_dir)
+    result = year_dir / "demo-cha" / "result.json"
+    result.write_text(result.read_text(encoding="utf-8").replace('"total": 45.32', '"total": 45.33'), encoding="utf-8")
+    assert fingerprint(year_dir) != before
 
 
 def test_a_failing_summary_keeps_every_output_and_fails_the_run(shipped_run, tmp_path):
