@@ -165,3 +165,13 @@ def test_shipped_records_have_unique_codes_and_fictional_means_demo():
     assert len(codes) == len(set(codes)) >= 4
     for r in records:
         assert r.data.fictional == ("示例" in r.department.name), r.path
+
+
+def test_rows_shared_between_records_keep_each_records_own_figures(scored):
+    # Scoring shares equal rows between records (an optimisation); 2 and 2.0 are equal but written apart.
+    plain = scored(lambda d: d["indicators"]["数据质量"].update(self_score=D("2")))
+    written = scored(lambda d: d["indicators"]["数据质量"].update(self_score=D("2.0"), reason="已按要求报送。"))
+    by_id = lambda r: {i.id: i for i in r.indicators}
+    assert str(by_id(plain)["数据质量"].self_score) == "2" and by_id(plain)["数据质量"].reason is None
+    assert str(by_id(written)["数据质量"].self_score) == "2.0" and by_id(written)["数据质量"].reason == "已按要求报送。"
+    assert score(load_record(PARAMS / "huangpu-zwsj-2022.yaml")) == score(load_record(PARAMS / "huangpu-zwsj-2022.yaml"))

@@ -46,7 +46,7 @@ class _Plan:
     memo: dict = field(default_factory=dict, compare=False, hash=False)
 
 
-MEMO_LIMIT = 100_000
+MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
 
 
 def _plan(rubric: Rubric) -> _Plan:
