@@ -15,9 +15,9 @@ from .atomic import write_text
 from .paths import NOTEBOOK_DIR
 from .provenance import describe, toolkit_fingerprint
 
-# Only the checks run on every `audit-toolkit run` are imported here; pandas and papermill load when building.
+# Imports above are only what the unchanged-year check needs (it runs on every `audit-toolkit run`);
+# pandas, papermill and nbconvert load when a summary is built.
 RESULT_FILE = "result.json"
-
 SUMMARY_NOTEBOOK = NOTEBOOK_DIR / "summary.ipynb"
 FINGERPRINT_FILE = ".summary-fingerprint"
 HTML, NOTEBOOK, ERROR_NOTEBOOK = "summary.html", "summary.ipynb", "summary.error.ipynb"
