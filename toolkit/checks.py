@@ -9,6 +9,7 @@ from .findings import Finding, Severity, finding
 from .numbers import RoundingMode, ZERO, decimals_of, fmt, round_to
 from .record import Record
 from .result import IndicatorResult, Result
+from .rubric import Rubric
 
 # A reason that states the points deducted: 扣1分, 扣除0.5分, 扣两分.
 _DEDUCTION_TEXT = re.compile(r"扣(?:除|减)?\s*([0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十半]+)\s*分")
@@ -35,20 +36,19 @@ def _cn_number(text: str) -> Decimal:
     return Decimal(_CN_DIGITS.get(text, 0))
 
 
-def _scores(record: Record, result: Result) -> Iterable[Finding]:
-    places = record.rubric.rounding.places
-    for i in result.indicators:
-        if i.missing:
-            yield finding("MISSING_INDICATOR", i.id, f"记录中缺少指标“{i.label}”（分值 {fmt(i.weight)}），按 0 分计")
-            continue
-        if i.self_score < 0:
-            yield finding("SCORE_NEGATIVE", i.id, f"“{i.label}”自评分 {fmt(i.self_score)} 为负数", score=i.self_score)
-        if i.self_score > i.weight:
-            yield finding("SCORE_ABOVE_WEIGHT", i.id, f"“{i.label}”自评分 {fmt(i.self_score, 6)} 超过分值 {fmt(i.weight)}",
-                          score=i.self_score, weight=i.weight)
-        if _may_exceed(i.self_score, places) and decimals_of(i.self_score) > places:
-            yield finding("SCORE_PRECISION", i.id, f"“{i.label}”自评分 {i.self_score} 有 {decimals_of(i.self_score)} 位小数，"
-                          f"指标体系规定保留 {places} 位", score=i.self_score)
+def _score_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
+    places = rubric.rounding.places
+    if i.missing:
+        yield finding("MISSING_INDICATOR", i.id, f"记录中缺少指标“{i.label}”（分值 {fmt(i.weight)}），按 0 分计")
+        return
+    if i.self_score < 0:
+        yield finding("SCORE_NEGATIVE", i.id, f"“{i.label}”自评分 {fmt(i.self_score)} 为负数", score=i.self_score)
+    if i.self_score > i.weight:
+        yield finding("SCORE_ABOVE_WEIGHT", i.id, f"“{i.label}”自评分 {fmt(i.self_score, 6)} 超过分值 {fmt(i.weight)}",
+                      score=i.self_score, weight=i.weight)
+    if _may_exceed(i.self_score, places) and decimals_of(i.self_score) > places:
+        yield finding("SCORE_PRECISION", i.id, f"“{i.label}”自评分 {i.self_score} 有 {decimals_of(i.self_score)} 位小数，"
+                      f"指标体系规定保留 {places} 位", score=i.self_score)
 
 
 def _may_exceed(value: Decimal, places: int) -> bool:
@@ -71,58 +71,55 @@ def _placeholders(record: Record, result: Result) -> Iterable[Finding]:
     return found
 
 
-def _not_applicable(record: Record, result: Result) -> Iterable[Finding]:
-    for i in result.indicators:
-        if i.rule == "not_applicable":
-            how = "剔除后其余指标按比例折算为满分 100 分" if not i.applicable else "按满分计"
-            yield finding("NOT_APPLICABLE", i.id, f"“{i.label}”（分值 {fmt(i.weight)}）不适用，{how}")
+def _not_applicable_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
+    if i.rule == "not_applicable":
+        how = "剔除后其余指标按比例折算为满分 100 分" if not i.applicable else "按满分计"
+        yield finding("NOT_APPLICABLE", i.id, f"“{i.label}”（分值 {fmt(i.weight)}）不适用，{how}")
 
 
-def _deductions(record: Record, result: Result) -> Iterable[Finding]:
-    for i in result.indicators:
-        if i.missing or not i.applicable:
-            continue
-        lost = i.weight - i.self_score
-        reason = i.reason.strip() if i.reason else ""
-        if not reason and lost <= 0:
-            continue  # the usual row: full marks, nothing written
-        if lost > 0:
-            if not reason:
-                yield finding("DEDUCTION_WITHOUT_REASON", i.id, f"“{i.label}”扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}），未说明原因", lost=lost)
-            if not (i.measure or "").strip():
-                yield finding("DEDUCTION_WITHOUT_MEASURE", i.id, f"“{i.label}”扣 {fmt(lost)} 分，未提出改进措施", lost=lost)
-            if reason and _LOW_TARGET.search(reason):
-                yield finding("LOW_TARGET_VALUES", i.id, f"“{i.label}”扣 {fmt(lost)} 分，原因为指标值设置偏低：目标设定不够科学，"
-                              f"应结合历年完成值合理设定", lost=lost)
-        elif lost == 0 and _PROBLEM_WORDS.search(_DENIED.sub("", reason)):
-            yield finding("FULL_SCORE_WITH_PROBLEM", i.id, f"“{i.label}”得满分 {fmt(i.weight)}，但原因栏写有问题：“{_clip(reason)}”")
-        stated = [_cn_number(m.group(1)) for m in _DEDUCTION_TEXT.finditer(reason)] if "扣" in reason else []
-        if stated and sum(stated) != lost:
-            yield finding("DEDUCTION_TEXT_MISMATCH", i.id, f"“{i.label}”原因写明扣 {fmt(sum(stated))} 分，"
-                          f"实际扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}）", stated=sum(stated), lost=lost)
+def _deduction_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
+    if i.missing or not i.applicable:
+        return
+    lost = i.weight - i.self_score
+    reason = i.reason.strip() if i.reason else ""
+    if not reason and lost <= 0:
+        return  # the usual row: full marks, nothing written
+    if lost > 0:
+        if not reason:
+            yield finding("DEDUCTION_WITHOUT_REASON", i.id, f"“{i.label}”扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}），未说明原因", lost=lost)
+        if not (i.measure or "").strip():
+            yield finding("DEDUCTION_WITHOUT_MEASURE", i.id, f"“{i.label}”扣 {fmt(lost)} 分，未提出改进措施", lost=lost)
+        if reason and _LOW_TARGET.search(reason):
+            yield finding("LOW_TARGET_VALUES", i.id, f"“{i.label}”扣 {fmt(lost)} 分，原因为指标值设置偏低：目标设定不够科学，"
+                          f"应结合历年完成值合理设定", lost=lost)
+    elif lost == 0 and _PROBLEM_WORDS.search(_DENIED.sub("", reason)):
+        yield finding("FULL_SCORE_WITH_PROBLEM", i.id, f"“{i.label}”得满分 {fmt(i.weight)}，但原因栏写有问题：“{_clip(reason)}”")
+    stated = [_cn_number(m.group(1)) for m in _DEDUCTION_TEXT.finditer(reason)] if "扣" in reason else []
+    if stated and sum(stated) != lost:
+        yield finding("DEDUCTION_TEXT_MISMATCH", i.id, f"“{i.label}”原因写明扣 {fmt(sum(stated))} 分，"
+                      f"实际扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}）", stated=sum(stated), lost=lost)
 
 
-def _recomputed(record: Record, result: Result) -> Iterable[Finding]:
-    rounding, tolerance = record.rubric.rounding, record.rubric.tolerance.score
-    for i in result.indicators:
-        if i.missing:
-            continue
-        if i.recomputed_raw is None:
-            if i.rule not in ("judgement", "not_applicable"):
-                yield finding("EVIDENCE_MISSING", i.id, f"“{i.label}”按规则（{i.rule}）计分，但记录未提供计分依据，无法重算")
-            continue
-        if i.self_score == i.recomputed_score:
-            continue
-        diff = abs(i.self_score - i.recomputed_score)
-        basis = f"依据重算 {i.formula} = {fmt(i.recomputed_raw, 4)}，按{rounding.mode.label}保留 {rounding.places} 位为 {fmt(i.recomputed_score)}"
-        if diff <= tolerance:
-            modes = [m.label for m in RoundingMode if m is not rounding.mode and round_to(i.recomputed_raw, rounding.places, m) == i.self_score]
-            why = f"，自评分与{'/'.join(modes)}结果一致，同一表内取舍方式不一" if modes else ""
-            yield finding("ROUNDING_DIFFERENCE", i.id, f"“{i.label}”{basis}，自评 {fmt(i.self_score)}，相差 {fmt(diff)}（容差 {fmt(tolerance)} 以内）{why}",
-                          raw=i.recomputed_raw, recomputed=i.recomputed_score, stated=i.self_score)
-        else:
-            yield finding("RECOMPUTED_MISMATCH", i.id, f"“{i.label}”{basis}，自评 {fmt(i.self_score)}，相差 {fmt(diff)}，超出容差 {fmt(tolerance)}",
-                          raw=i.recomputed_raw, recomputed=i.recomputed_score, stated=i.self_score)
+def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
+    rounding, tolerance = rubric.rounding, rubric.tolerance.score
+    if i.missing:
+        return
+    if i.recomputed_raw is None:
+        if i.rule not in ("judgement", "not_applicable"):
+            yield finding("EVIDENCE_MISSING", i.id, f"“{i.label}”按规则（{i.rule}）计分，但记录未提供计分依据，无法重算")
+        return
+    if i.self_score == i.recomputed_score:
+        return
+    diff = abs(i.self_score - i.recomputed_score)
+    basis = f"依据重算 {i.formula} = {fmt(i.recomputed_raw, 4)}，按{rounding.mode.label}保留 {rounding.places} 位为 {fmt(i.recomputed_score)}"
+    if diff <= tolerance:
+        modes = [m.label for m in RoundingMode if m is not rounding.mode and round_to(i.recomputed_raw, rounding.places, m) == i.self_score]
+        why = f"，自评分与{'/'.join(modes)}结果一致，同一表内取舍方式不一" if modes else ""
+        yield finding("ROUNDING_DIFFERENCE", i.id, f"“{i.label}”{basis}，自评 {fmt(i.self_score)}，相差 {fmt(diff)}（容差 {fmt(tolerance)} 以内）{why}",
+                      raw=i.recomputed_raw, recomputed=i.recomputed_score, stated=i.self_score)
+    else:
+        yield finding("RECOMPUTED_MISMATCH", i.id, f"“{i.label}”{basis}，自评 {fmt(i.self_score)}，相差 {fmt(diff)}，超出容差 {fmt(tolerance)}",
+                      raw=i.recomputed_raw, recomputed=i.recomputed_score, stated=i.self_score)
 
 
 def _totals(record: Record, result: Result) -> Iterable[Finding]:
@@ -165,7 +162,7 @@ def _truncated(text: str, in_list: bool) -> bool:
     return last in _DANGLING or (in_list and last not in _TERMINAL and not last.isdigit() and last != "%")
 
 
-def _texts(record: Record, result: Result) -> Iterable[Finding]:
+def _text_lists(record: Record, result: Result) -> Iterable[Finding]:
     data = record.data
     lists = (("goals", "年度绩效目标", data.goals), ("completions", "目标完成情况", data.completions),
              ("unmet_reasons", "未完成原因", data.unmet_reasons))
@@ -178,21 +175,49 @@ def _texts(record: Record, result: Result) -> Iterable[Finding]:
             if _truncated(text, in_list=punctuated):
                 yield finding("TRUNCATED_TEXT", None, f"{label}第 {n + 1} 条文字不完整，止于“…{text.strip()[-12:]}”，疑为截断",
                               field=f"{field}[{n}]")
-    for i in result.indicators:
-        if not (i.reason or i.measure):
-            continue  # the usual row: nothing written
-        for field, label, text in (("reason", "未达标原因", i.reason), ("measure", "改进措施", i.measure)):
-            if text and _truncated(text, in_list=False):
-                yield finding("TRUNCATED_TEXT", i.id, f"“{i.label}”{label}止于“…{text.strip()[-12:]}”，疑为截断", field=field)
+
+
+def _text_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
+    if not (i.reason or i.measure):
+        return  # the usual row: nothing written
+    for field, label, text in (("reason", "未达标原因", i.reason), ("measure", "改进措施", i.measure)):
+        if text and _truncated(text, in_list=False):
+            yield finding("TRUNCATED_TEXT", i.id, f"“{i.label}”{label}止于“…{text.strip()[-12:]}”，疑为截断", field=field)
+
+
+def _goal_count(record: Record, result: Result) -> Iterable[Finding]:
+    data = record.data
     if data.goals and data.completions and len(data.goals) != len(data.completions):
         yield finding("GOALS_COMPLETION_COUNT", None, f"年度绩效目标 {len(data.goals)} 条，完成情况 {len(data.completions)} 条，未能逐条对应")
 
 
-CHECKS: tuple[Callable[[Record, Result], Iterable[Finding]], ...] = (
-    _scores, _placeholders, _not_applicable, _deductions, _recomputed, _totals, _budget, _texts,
+RowFindings = tuple[tuple[Finding, ...], ...]
+# Checks of one row see only that row and the rubric: for rows shared across records (see scoring), their
+# findings are worked out once. The order below is the order findings are reported in.
+ROW_CHECKS: tuple[Callable[[IndicatorResult, Rubric], Iterable[Finding]], ...] = (
+    _score_row, _not_applicable_row, _deduction_row, _recomputed_row, _text_row,
+)
+_STEPS: tuple = (
+    ("row", 0), ("record", _placeholders), ("row", 1), ("row", 2), ("row", 3), ("record", _totals),
+    ("record", _budget), ("record", _text_lists), ("row", 4), ("record", _goal_count),
 )
 
 
-def run_all(record: Record, result: Result) -> tuple[Finding, ...]:
-    """Every finding of every check, in a stable order: record-level first, then by indicator order."""
-    return tuple(f for check in CHECKS for f in check(record, result))
+def row_findings(i: IndicatorResult, rubric: Rubric) -> RowFindings:
+    """The findings of every row check for one row, one tuple per check in ROW_CHECKS."""
+    return tuple(tuple(check(i, rubric)) for check in ROW_CHECKS)
+
+
+def run_all(record: Record, result: Result, rows: tuple[RowFindings, ...] | None = None) -> tuple[Finding, ...]:
+    """Every finding of every check, in a stable order. `rows`, when given, holds row_findings() per indicator."""
+    rubric = record.rubric
+    if rows is None:
+        rows = tuple(row_findings(i, rubric) for i in result.indicators)
+    out: list[Finding] = []
+    for kind, step in _STEPS:
+        if kind == "row":
+            for row in rows:
+                out.extend(row[step])
+        else:
+            out.extend(step(record, result))
+    return tuple(out)

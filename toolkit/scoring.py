@@ -74,7 +74,8 @@ def _leaf_ids(node: Node) -> tuple[str, ...]:
     return tuple(i for c in node.children for i in _leaf_ids(c))
 
 
-def _indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, memo: dict) -> IndicatorResult:
+def _indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, memo: dict) -> tuple[IndicatorResult, checks.RowFindings]:
+    """The row's result and the findings of the row checks; both shared between records with identical rows."""
     entry = record.data.indicators.get(leaf.id)
     if entry is None:
         key: tuple | None = (leaf.id,)
@@ -87,7 +88,8 @@ def _indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, memo: dic
         shared = memo.get(key)
         if shared is not None:
             return shared
-    made = _build_indicator_result(record, leaf, rounding, entry)
+    row = _build_indicator_result(record, leaf, rounding, entry)
+    made = (row, checks.row_findings(row, record.rubric))
     if key is not None:
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
@@ -152,7 +154,8 @@ def score(record: Record, review: bool = True) -> Result:
     rubric = record.rubric
     plan = _plan(rubric)
     rounding = rubric.rounding
-    indicators = tuple(_indicator_result(record, leaf, rounding, plan.memo) for leaf in plan.leaves)
+    rows = [_indicator_result(record, leaf, rounding, plan.memo) for leaf in plan.leaves]
+    indicators = tuple([row for row, _ in rows])
     all_applicable = all(i.applicable for i in indicators)
     applicable_weight = plan.weight if all_applicable else sum((i.weight for i in indicators if i.applicable), ZERO)
     total_weight = rubric.declaration.total_weight
@@ -181,5 +184,5 @@ def score(record: Record, review: bool = True) -> Result:
     )
     # Built twice rather than copied with replace(): the checks need the scored result, and this is
     # the hot path when a batch scores thousands of records.
-    result = Result(**fields, findings=checks.run_all(record, Result(**fields, findings=())))
+    result = Result(**fields, findings=checks.run_all(record, Result(**fields, findings=()), tuple([f for _, f in rows])))
     return audit(record, result) if review else result
