@@ -90,3 +90,9 @@ def test_unchanged_department_is_skipped_and_a_failure_keeps_the_last_good_repor
     assert (out / "2022/huangpu-zwsj/audit.html").read_bytes() == html
     assert (out / "2022/huangpu-zwsj/audit.error.ipynb").exists()
     assert not list((out / "2022/huangpu-zwsj").glob(".*.tmp")) and not list((out / "2022/huangpu-zwsj").glob(".*partial*"))
+
+
+def test_run_refuses_a_non_positive_job_count(capsys):
+    assert main(["run", str(SEED), "-j", "0", "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["错误：-j: 并行进程数应为正整数，实际为 0"]

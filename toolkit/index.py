@@ -5,11 +5,11 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader
 
 from .atomic import write_text
 from .paths import PACKAGE_DIR
 from .provenance import generated_at
+from .templating import environment
 
 
 def _links(out_root: Path, out_dir: str | None) -> list[tuple[str, str]]:
@@ -22,7 +22,6 @@ def _links(out_root: Path, out_dir: str | None) -> list[tuple[str, str]]:
 
 def write_index(out_root: Path, outcomes: list) -> Path:
     """Write the index page atomically; it links each year's summary when one exists."""
-    env = Environment(loader=PackageLoader("toolkit", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     years = sorted({o.year for o in outcomes if o.year is not None}, reverse=True)
     by_year = [(y, [o for o in outcomes if o.year == y]) for y in years]
     unknown = [o for o in outcomes if o.year is None]
@@ -30,7 +29,7 @@ def write_index(out_root: Path, outcomes: list) -> Path:
         by_year.append(("未识别", unknown))
     summaries = {y: f"{y}/summary.html" if (out_root / str(y) / "summary.html").exists() else None for y, _ in by_year}
     counts = Counter(o.status for o in outcomes)
-    page = env.get_template("index.html.j2").render(
+    page = environment().get_template("index.html.j2").render(
         outcomes=outcomes, by_year=by_year, summaries=summaries, generated_at=generated_at(),
         counts={k: counts.get(k, 0) for k in ("done", "skipped", "failed")},
         links={o.record_path: _links(out_root, o.out_dir) for o in outcomes},

@@ -13,7 +13,6 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts
 from .findings import Severity
@@ -22,15 +21,9 @@ from .record import Record, load_record
 from .result import Result
 from .review import review_path_for
 from .scoring import score
+from .templating import environment
 
-_ENV = Environment(
-    loader=PackageLoader("toolkit", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.filters.update(fmt=fmt, fmt2=fmt2, pct=lambda v, places=2: f"{fmt(v * HUNDRED, places)}%")
+_ENV = environment(fmt=fmt, fmt2=fmt2, pct=lambda v, places=2: f"{fmt(v * HUNDRED, places)}%")
 _TAGS = re.compile(r"<[^>]+>")
 _BLANKS = re.compile(r"\n\s*\n+")
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import summary_charts
 from .charts import Chart
@@ -15,11 +14,7 @@ from .exports import FILES
 from .narrative import Fragment
 from .numbers import fmt
 from .summary import Summary
-
-_ENV = Environment(
-    loader=PackageLoader("toolkit", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-)
-
+from .templating import environment
 
 def _f2(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -27,7 +22,7 @@ def _f2(value: object) -> str:
     return f"{float(value):.2f}"
 
 
-_ENV.filters.update(f2=_f2, fmt=lambda v: fmt(None if v is None else Decimal(str(v))))
+_ENV = environment(f2=_f2, fmt=lambda v: fmt(None if v is None else Decimal(str(v))))
 
 
 class SummaryReport:
