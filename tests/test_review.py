@@ -9,7 +9,7 @@ import pytest
 from toolkit.cli import main
 from toolkit.problems import InputError
 from toolkit.record import load_record
-from toolkit.review import apply_review, load_review, review_path_for, save_review, validate_review
+from toolkit.review import apply_review, load_review, review_beside, review_path_for, save_review, validate_review
 from toolkit.scoring import score
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +52,16 @@ def problems_of(record_path: Path, text: str) -> list:
 
 def test_review_path_is_beside_the_record():
     assert review_path_for("params/huangpu-zwsj-2022.yaml") == Path("params/huangpu-zwsj-2022.review.yaml")
+
+
+@pytest.mark.parametrize("name", ["a.yaml", "a.yml", "a.b.yaml", "a", "部门.yaml"])
+def test_scoring_looks_for_the_review_where_review_path_for_puts_it(tmp_path, name):
+    folder = tmp_path / "x.y"
+    folder.mkdir()
+    record = str(folder / name)
+    assert review_beside(record) is None
+    review_path_for(record).write_text("reviewer: 张审核\n", encoding="utf-8")
+    assert review_beside(record) == str(review_path_for(record))
 
 
 def test_without_review_audited_values_equal_self_assessed(seed_result):

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from .findings import Finding, Severity, finding
 from .numbers import RoundingMode, ZERO, decimals_of, fmt, round_to
 from .record import Record
-from .result import IndicatorResult, Result
+from .result import IndicatorResult
 from .rubric import Rubric
 
 # A reason that states the points deducted: 扣1分, 扣除0.5分, 扣两分.
@@ -58,7 +58,7 @@ def _may_exceed(value: Decimal, places: int) -> bool:
     return "E" in text or (dot >= 0 and len(text) - dot - 1 > places)
 
 
-def _placeholders(record: Record, result: Result) -> Iterable[Finding]:
+def _placeholders(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     # A property of the rubric alone: worked out once per (immutable) rubric, not once per record.
     rubric = record.rubric
     found = rubric.__dict__.get("_placeholder_findings")
@@ -122,21 +122,22 @@ def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
                       raw=i.recomputed_raw, recomputed=i.recomputed_score, stated=i.self_score)
 
 
-def _totals(record: Record, result: Result) -> Iterable[Finding]:
+def _totals(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     tolerance = record.rubric.tolerance.score
-    if result.stated_total is None:
-        yield finding("STATED_TOTAL_MISSING", None, f"记录未填报总分；各项得分合计 {fmt(result.total)}")
-    elif abs(result.stated_total - result.total) > tolerance:
-        yield finding("TOTAL_MISMATCH", None, f"填报总分 {fmt(result.stated_total)}，各项得分合计 {fmt(result.total)}，"
-                      f"相差 {fmt(result.stated_total - result.total)}", stated=result.stated_total, computed=result.total)
-    if result.stated_grade is None:
-        yield finding("STATED_GRADE_MISSING", None, f"记录未勾选评价等级；按总分 {fmt(result.total)} 应为“{result.grade}”")
-    elif result.stated_grade != result.grade:
-        yield finding("GRADE_MISMATCH", None, f"勾选等级“{result.stated_grade}”，但总分 {fmt(result.total)} 对应等级为“{result.grade}”",
-                      stated=result.stated_grade, computed=result.grade)
+    stated_total, stated_grade = record.data.stated_total, record.data.stated_grade
+    if stated_total is None:
+        yield finding("STATED_TOTAL_MISSING", None, f"记录未填报总分；各项得分合计 {fmt(total)}")
+    elif abs(stated_total - total) > tolerance:
+        yield finding("TOTAL_MISMATCH", None, f"填报总分 {fmt(stated_total)}，各项得分合计 {fmt(total)}，"
+                      f"相差 {fmt(stated_total - total)}", stated=stated_total, computed=total)
+    if stated_grade is None:
+        yield finding("STATED_GRADE_MISSING", None, f"记录未勾选评价等级；按总分 {fmt(total)} 应为“{grade}”")
+    elif stated_grade != grade:
+        yield finding("GRADE_MISMATCH", None, f"勾选等级“{stated_grade}”，但总分 {fmt(total)} 对应等级为“{grade}”",
+                      stated=stated_grade, computed=grade)
 
 
-def _budget(record: Record, result: Result) -> Iterable[Finding]:
+def _budget(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     budget = record.data.budget
     parts = sum(budget.components.values(), ZERO)
     diff = parts - budget.total
@@ -162,7 +163,7 @@ def _truncated(text: str, in_list: bool) -> bool:
     return last in _DANGLING or (in_list and last not in _TERMINAL and not last.isdigit() and last != "%")
 
 
-def _text_lists(record: Record, result: Result) -> Iterable[Finding]:
+def _text_lists(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     data = record.data
     lists = (("goals", "年度绩效目标", data.goals), ("completions", "目标完成情况", data.completions),
              ("unmet_reasons", "未完成原因", data.unmet_reasons))
@@ -185,7 +186,7 @@ def _text_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
             yield finding("TRUNCATED_TEXT", i.id, f"“{i.label}”{label}止于“…{text.strip()[-12:]}”，疑为截断", field=field)
 
 
-def _goal_count(record: Record, result: Result) -> Iterable[Finding]:
+def _goal_count(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     data = record.data
     if data.goals and data.completions and len(data.goals) != len(data.completions):
         yield finding("GOALS_COMPLETION_COUNT", None, f"年度绩效目标 {len(data.goals)} 条，完成情况 {len(data.completions)} 条，未能逐条对应")
@@ -203,21 +204,29 @@ _STEPS: tuple = (
 )
 
 
+NO_ROW_FINDINGS: RowFindings = tuple(() for _ in ROW_CHECKS)  # the usual row: shared, and skipped by run_all
+
+
 def row_findings(i: IndicatorResult, rubric: Rubric) -> RowFindings:
     """The findings of every row check for one row, one tuple per check in ROW_CHECKS."""
-    return tuple(tuple(check(i, rubric)) for check in ROW_CHECKS)
+    found = tuple([tuple(check(i, rubric)) for check in ROW_CHECKS])
+    return found if any(found) else NO_ROW_FINDINGS
 
 
-def run_all(record: Record, result: Result, rows: tuple[RowFindings, ...] | None = None) -> tuple[Finding, ...]:
-    """Every finding of every check, in a stable order. `rows`, when given, holds row_findings() per indicator."""
+def run_all(record: Record, indicators: Sequence[IndicatorResult], total: Decimal, grade: str,
+            rows: Sequence[RowFindings] | None = None) -> tuple[Finding, ...]:
+    """Every finding of every check on a scored record (its rows, total and grade), in a stable order.
+    `rows`, when given, holds row_findings() per indicator."""
     rubric = record.rubric
     if rows is None:
-        rows = tuple(row_findings(i, rubric) for i in result.indicators)
+        rows = [row_findings(i, rubric) for i in indicators]
+    rows = [row for row in rows if row is not NO_ROW_FINDINGS]
     out: list[Finding] = []
     for kind, step in _STEPS:
         if kind == "row":
             for row in rows:
-                out.extend(row[step])
+                if row[step]:
+                    out.extend(row[step])
         else:
-            out.extend(step(record, result))
+            out.extend(step(record, total, grade))
     return tuple(out)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import Enum
+from functools import lru_cache
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -49,10 +50,18 @@ def decimals_of(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def fmt(value: Decimal | None, places: int = 2) -> str:
+# Messages of every finding go through fmt, and the same weights, scores and tolerances recur across
+# records. The text depends only on the number's value (trailing zeros are dropped, zero has no sign), so
+# equal values may share an entry; `typed` keeps an int from sharing with an equal Decimal.
+@lru_cache(maxsize=4096, typed=True)
+def fmt(value: Decimal | int | None, places: int = 2) -> str:
     """A score as people write it: 94.2, 9.88, 3 (trailing zeros dropped, at most `places` decimals)."""
     if value is None:
         return "—"
+    if not value:
+        return "0"
+    if isinstance(value, int):  # counts: 11 contracts
+        return str(value)
     text = f"{value:f}"
     dot = text.find(".")
     if dot >= 0 and len(text) - dot - 1 > places:

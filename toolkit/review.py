@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from dataclasses import replace
 from datetime import date as Date
 from decimal import Decimal
@@ -94,6 +95,13 @@ def review_path_for(record_path: str | Path) -> Path:
     """Where the review of a record lives: beside it, named after its stem."""
     record_path = Path(record_path)
     return record_path.with_name(record_path.stem + SUFFIX)
+
+
+def review_beside(record_path: str) -> str | None:
+    """The review file beside a record if there is one. The same place as review_path_for, found with string
+    operations: scoring asks this once per record."""
+    path = os.path.splitext(record_path)[0] + SUFFIX
+    return path if os.path.isfile(path) else None
 
 
 # --- checks that need the rubric and the findings -------------------------------------------------
@@ -256,14 +264,6 @@ def apply_review(record: Record, result: Result, review: Review | None) -> Resul
         audited_grade=rubric.grade_for(audited_total),
         review=review,
     )
-
-
-def audit(record: Record, result: Result, path: str | Path | None = None) -> Result:
-    """Apply the review file at `path` (default: beside the record) if there is one."""
-    path = Path(path) if path is not None else review_path_for(record.path)
-    if not path.is_file():
-        return result.replace(audited_total=result.total, audited_grade=result.grade)
-    return apply_review(record, result, load_review(path, record, result))
 
 
 # --- writing --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from . import checks
 from .numbers import ZERO, round_to
 from .record import IndicatorEntry, Record, rule_for
 from .result import GroupResult, IndicatorResult, Result
-from .review import audit
+from .review import apply_review, load_review, review_beside
 from .rubric import Indicator, Node, Rounding, Rubric
 from .rules import Judgement, NotApplicable
 
@@ -29,21 +29,21 @@ class _Leaf:
 @dataclass(frozen=True, slots=True)
 class _Group:
     node: Node
+    label: str
     level: int
-    leaves: tuple[int, ...]  # positions in the rubric's indicator order
-    leaf_ids: tuple[str, ...]
-    children: tuple["_Group", ...]
-    weight: Decimal  # sum of the leaves' weights, as scoring has always summed it
+    leaf_ids: tuple[str, ...]  # every indicator below
+    direct: tuple[int, ...]  # positions (in the rubric's indicator order) of the indicators directly under it
+    subgroups: tuple[int, ...]  # places in _Plan.order of the groups directly under it
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     leaves: tuple[_Leaf, ...]
-    groups: tuple[_Group, ...]
-    weight: Decimal  # sum of every leaf's weight
+    order: tuple[_Group, ...]  # every group, each after the groups under it
+    top: tuple[int, ...]  # places in `order` of the level-1 groups, in table order
     # Rows without evidence are alike across departments (mostly full marks, nothing written):
     # their IndicatorResult, an immutable value, is built once and shared. Bounded by MEMO_LIMIT.
-    memo: dict = field(default_factory=dict, compare=False, hash=False)
+    rows: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
@@ -55,17 +55,19 @@ def _plan(rubric: Rubric) -> _Plan:
     if plan is None:
         leaves = tuple(_Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight) for i in rubric.indicators)
         position = {leaf.id: n for n, leaf in enumerate(leaves)}
-        groups = tuple(_group_plan(node, 1, position, leaves) for node in rubric.tree if node.children)
-        plan = _Plan(leaves, groups, sum((leaf.weight for leaf in leaves), ZERO))
+        order: list[_Group] = []
+        top = tuple(_group_plan(node, 1, position, order) for node in rubric.tree if node.children)
+        plan = _Plan(leaves, tuple(order), top)
         object.__setattr__(rubric, "_scoring_plan", plan)
     return plan
 
 
-def _group_plan(node: Node, level: int, position: dict[str, int], leaves: tuple[_Leaf, ...]) -> _Group:
-    ids = _leaf_ids(node)
-    children = tuple(_group_plan(c, level + 1, position, leaves) for c in node.children if c.children)
-    at = tuple(position[i] for i in ids)
-    return _Group(node, level, at, ids, children, sum((leaves[n].weight for n in at), ZERO))
+def _group_plan(node: Node, level: int, position: dict[str, int], order: list[_Group]) -> int:
+    """Add the group and the groups under it to `order`, those under it first; its place there."""
+    subgroups = tuple(_group_plan(c, level + 1, position, order) for c in node.children if c.children)
+    direct = tuple(position[c.id] for c in node.children if not c.children)
+    order.append(_Group(node, node.label, level, _leaf_ids(node), direct, subgroups))
+    return len(order) - 1
 
 
 def _leaf_ids(node: Node) -> tuple[str, ...]:
@@ -74,27 +76,32 @@ def _leaf_ids(node: Node) -> tuple[str, ...]:
     return tuple(i for c in node.children for i in _leaf_ids(c))
 
 
-def _indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, memo: dict) -> tuple[IndicatorResult, checks.RowFindings]:
-    """The row's result and the findings of the row checks; both shared between records with identical rows."""
-    entry = record.data.indicators.get(leaf.id)
-    if entry is None:
-        key: tuple | None = (leaf.id,)
-    elif not entry.evidence and entry.not_applicable is None:
-        # str(): Decimal("2.0") == Decimal("2") but they are written differently, and messages show it.
-        key = (leaf.id, str(entry.self_score), entry.reason, entry.measure)
-    else:
-        key = None
-    if key is not None:
-        shared = memo.get(key)
-        if shared is not None:
-            return shared
-    row = _build_indicator_result(record, leaf, rounding, entry)
-    made = (row, checks.row_findings(row, record.rubric))
-    if key is not None:
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[key] = made
-    return made
+def _rows(record: Record, plan: _Plan) -> tuple[list[IndicatorResult], list[checks.RowFindings]]:
+    """Each row's result and the findings of the row checks, in rubric order. Rows without evidence are
+    looked up in the plan's memo, so records with identical rows share both (immutable) values."""
+    rubric, memo, entries = record.rubric, plan.rows, record.data.indicators
+    results: list[IndicatorResult] = []
+    found: list[checks.RowFindings] = []
+    for leaf in plan.leaves:
+        entry = entries.get(leaf.id)
+        if entry is None:
+            key: tuple | None = (leaf.id,)
+        elif not entry.evidence and entry.not_applicable is None:
+            # str(): Decimal("2.0") == Decimal("2") but they are written differently, and messages show it.
+            key = (leaf.id, str(entry.self_score), entry.reason, entry.measure)
+        else:
+            key = None
+        made = memo.get(key) if key is not None else None
+        if made is None:
+            row = _build_indicator_result(record, leaf, rubric.rounding, entry)
+            made = (row, checks.row_findings(row, rubric))
+            if key is not None:
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = made
+        results.append(made[0])
+        found.append(made[1])
+    return results, found
 
 
 def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, entry: IndicatorEntry | None) -> IndicatorResult:
@@ -128,23 +135,30 @@ def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, ent
     )
 
 
-def _group_result(group: _Group, indicators: tuple[IndicatorResult, ...], factor: Decimal, all_applicable: bool) -> GroupResult:
-    if all_applicable:  # the usual case: the weight is the plan's, only the points are summed
-        weight = group.weight
-        points = sum([indicators[n].self_score for n in group.leaves], ZERO)
-    else:
-        applicable = [indicators[n] for n in group.leaves if indicators[n].applicable]
-        weight = sum([i.weight for i in applicable], ZERO)
-        points = sum([i.self_score for i in applicable], ZERO)
-    return GroupResult(
-        id=group.node.id,
-        label=group.node.label,
-        level=group.level,
-        weight=weight * factor if factor != ONE else weight,
-        score=points * factor if factor != ONE else points,
-        children=tuple([_group_result(c, indicators, factor, all_applicable) for c in group.children]),
-        indicators=group.leaf_ids,
-    )
+def _group_results(plan: _Plan, indicators: list[IndicatorResult], factor: Decimal) -> tuple[GroupResult, ...]:
+    """The subtotal of every group, worked out children first; the level-1 groups in table order.
+
+    A group's points are its own indicators' plus its subgroups' (exact: scores are short decimals), scaled once
+    by the factor; with indicators dropped as not applicable, only the applicable ones count, weights too."""
+    made: list[GroupResult] = []
+    points: list[Decimal] = []
+    weights: list[Decimal] = []
+    scaled = factor != ONE
+    for group in plan.order:
+        p = w = ZERO
+        for n in group.direct:
+            row = indicators[n]
+            if row.applicable:
+                p += row.self_score
+                w += row.weight
+        for k in group.subgroups:
+            p += points[k]
+            w += weights[k]
+        points.append(p)
+        weights.append(w)
+        made.append(GroupResult(group.node.id, group.label, group.level, w * factor if scaled else w,
+                                p * factor if scaled else p, tuple([made[k] for k in group.subgroups]), group.leaf_ids))
+    return tuple([made[k] for k in plan.top])
 
 
 def score(record: Record, review: bool = True) -> Result:
@@ -154,16 +168,17 @@ def score(record: Record, review: bool = True) -> Result:
     rubric = record.rubric
     plan = _plan(rubric)
     rounding = rubric.rounding
-    rows = [_indicator_result(record, leaf, rounding, plan.memo) for leaf in plan.leaves]
-    indicators = tuple([row for row, _ in rows])
-    all_applicable = all(i.applicable for i in indicators)
-    applicable_weight = plan.weight if all_applicable else sum((i.weight for i in indicators if i.applicable), ZERO)
+    indicators, found = _rows(record, plan)
+    applicable = [i for i in indicators if i.applicable]
+    applicable_weight = sum([i.weight for i in applicable], ZERO)
     total_weight = rubric.declaration.total_weight
     # Dropped (not applicable) indicators: the rest is rescaled to the full total.
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
-    raw_total = sum((i.self_score for i in indicators if i.applicable), ZERO) * factor
+    raw_total = sum([i.self_score for i in applicable], ZERO) * factor
     total = round_to(raw_total, rounding.places, rounding.mode)
-    groups = tuple([_group_result(g, indicators, factor, all_applicable) for g in plan.groups])
+    grade = rubric.grade_for(total)
+    groups = _group_results(plan, indicators, factor)
+    findings = checks.run_all(record, indicators, total, grade, found)
     data = record.data
     fields = dict(
         department=data.department.name,
@@ -177,12 +192,18 @@ def score(record: Record, review: bool = True) -> Result:
         record_sha256=record.sha256,
         total=total,
         stated_total=data.stated_total,
-        grade=rubric.grade_for(total),
+        grade=grade,
         stated_grade=data.stated_grade,
         groups=groups,
-        indicators=indicators,
+        indicators=tuple(indicators),
+        findings=findings,
     )
-    # Built twice rather than copied with replace(): the checks need the scored result, and this is
-    # the hot path when a batch scores thousands of records.
-    result = Result(**fields, findings=checks.run_all(record, Result(**fields, findings=()), tuple([f for _, f in rows])))
-    return audit(record, result) if review else result
+    # Each Result is built outright rather than copied with replace(): this is the hot path when a batch
+    # scores thousands of records.
+    if not review:
+        return Result(**fields)
+    path = review_beside(record.path)
+    if path is None:  # no review: the audited values are the self-assessed ones
+        return Result(**fields, audited_total=total, audited_grade=grade)
+    result = Result(**fields)
+    return apply_review(record, result, load_review(path, record, result))
