@@ -1,5 +1,6 @@
 """End to end in a real JupyterLab (started by `audit-toolkit lab`) driven by headless Chromium: open the review
-notebook, run it, re-score one indicator with a reason, save, and find the audited total changed on disk."""
+notebook, run it, re-score one indicator with a reason, save, and find the audited total changed on disk; and the lab
+never asks about Jupyter news nor checks for updates (auditors' machines have no internet)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +31,7 @@ SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
 CHROMIUM = "/usr/bin/chromium"
 STARTUP_SECONDS = 90
 STEP_MS = 60_000  # the longest any one browser step may take (first kernel start included)
+NOTIFICATION_SETTINGS = "@jupyterlab/apputils-extension:notification"
 
 
 def _free_port() -> int:
@@ -42,6 +45,12 @@ def _get(url: str, token: str, method: str = "GET", timeout: float = 5) -> int:
                                      headers={"Authorization": f"token {token}"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status
+
+
+def _get_json(url: str, token: str) -> dict:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
 
 
 def _stop(proc: subprocess.Popen, base: str, token: str) -> None:
@@ -78,8 +87,8 @@ def lab(tmp_path):
     shutil.copy(SEED, root / "params")
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    # Fresh user settings and workspaces; news and update checks are left to `audit-toolkit lab` (tested below).
     quiet = [f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
              "--LabApp.expose_app_in_browser=True"]
     log = open(tmp_path / "lab.log", "wb")
     cmd = [str(Path(sys.executable).parent / "audit-toolkit"), "lab", "--root-dir", str(root), "--port", str(port), "--token", token, "--", *quiet]
@@ -112,10 +121,36 @@ def _kernel_idle_js() -> str:
     }"""
 
 
-def _review_in_the_browser(page, lab: dict, row: int, record_path: Path) -> None:
+@contextmanager
+def _browser_page(lab: dict):
+    """A page in headless Chromium; a screenshot of it is kept when a step fails."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.set_default_timeout(STEP_MS)
+            try:
+                yield page
+            except Exception:
+                shot = lab["root"].parent / "failure.png"
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot of the failing page: {shot}")
+                raise
+        finally:
+            browser.close()
+
+
+def _open_review_notebook(page, lab: dict) -> None:
     page.goto(f"{lab['base']}/lab/tree/notebooks/review.ipynb?token={lab['token']}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     page.wait_for_function(_kernel_idle_js(), timeout=STEP_MS)
+
+
+def _review_in_the_browser(page, lab: dict, row: int, record_path: Path) -> None:
+    _open_review_notebook(page, lab)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
     score_input = page.locator(f".audit-score-{row} input")
@@ -141,26 +176,11 @@ def _review_in_the_browser(page, lab: dict, row: int, record_path: Path) -> None
 
 
 def test_review_in_jupyterlab_saves_an_adjustment_that_changes_the_audited_total(lab):
-    from playwright.sync_api import sync_playwright
-
     record_path = lab["root"] / "params" / SEED.name
     record_before = record_path.read_bytes()
     row = [i.id for i in score(load_record(record_path)).indicators].index("资产配置合规性")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.set_default_timeout(STEP_MS)
-            try:
-                _review_in_the_browser(page, lab, row, record_path)
-            except Exception:
-                shot = lab["root"].parent / "failure.png"
-                page.screenshot(path=str(shot), full_page=True)
-                print(f"screenshot of the failing page: {shot}")
-                raise
-        finally:
-            browser.close()
+    with _browser_page(lab) as page:
+        _review_in_the_browser(page, lab, row, record_path)
 
     review_file = review_path_for(record_path)
     text = review_file.read_text(encoding="utf-8")
@@ -171,3 +191,23 @@ def test_review_in_jupyterlab_saves_an_adjustment_that_changes_the_audited_total
     assert record_path.read_bytes() == record_before
     assert not (ROOT / "params" / "huangpu-zwsj-2022.review.yaml").exists()
     assert json.loads(json.dumps(result.as_dict()))["audited_total"] == 93.7
+
+
+def test_lab_never_asks_about_jupyter_news_nor_checks_for_updates(lab):
+    # What the server hands the frontend as defaults (no user setting exists yet: a fresh user settings folder).
+    setting = _get_json(f"{lab['base']}/lab/api/settings/{NOTIFICATION_SETTINGS}", lab["token"])
+    defaults = {k: v["default"] for k, v in setting["schema"]["properties"].items() if k in ("fetchNews", "checkForUpdates")}
+    assert defaults == {"fetchNews": "false", "checkForUpdates": False}
+    assert "fetchNews" not in setting["settings"]  # off by default, not by an answer stored for this user
+
+    with _browser_page(lab) as page:
+        announcements = []  # the frontend asks the server for news and updates only when its settings say so
+        page.on("request", lambda r: announcements.append(r.url) if "/lab/api/news" in r.url or "/lab/api/update" in r.url else None)
+        # The announcements plugin decides right after the layout is restored, long before the kernel is idle.
+        _open_review_notebook(page, lab)
+        page_config = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+        toasts = page.locator(".jp-toastContainer .Toastify__toast").all_inner_texts()
+
+    assert page_config["news"] == {"disabled": True}  # the server has no news feed to fetch from
+    assert not [t for t in toasts if "news" in t.lower()], toasts
+    assert announcements == []

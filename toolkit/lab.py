@@ -1,4 +1,5 @@
-"""JupyterLab on the project, for interactive review: the project's kernel registered, no browser opened."""
+"""JupyterLab on the project, for interactive review: the project's kernel registered, no browser opened, nothing
+fetched from the internet (auditors' machines have none)."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,14 @@ from .paths import PROJECT_DIR
 
 KERNEL_NAME = "audit-toolkit"  # what notebooks/review.ipynb asks for; the Makefile registers the same name
 KERNEL_DISPLAY_NAME = "绩效审计工具包 (Python 3)"
+
+# Server side: no news feed URL and an update checker that never checks, so the server fetches nothing even if a
+# user later switches news or update checks on in the settings.
+OFFLINE_OPTIONS = ("--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+# Frontend side: a Jupyter config folder whose labconfig/default_setting_overrides.json makes "never fetch news" and
+# "never check for updates" the defaults, so JupyterLab does not ask about news on first start. Added to the config
+# path of the lab we start only, not installed into the user's or the venv's Jupyter folders.
+JUPYTER_CONFIG = Path(__file__).resolve().with_name("jupyter_config")
 
 
 def ensure_kernel() -> bool:
@@ -30,9 +39,9 @@ def ensure_kernel() -> bool:
 
 def lab_argv(root_dir: str | Path = PROJECT_DIR, port: int | None = None, ip: str = "127.0.0.1",
              extra: list[str] | None = None, as_root: bool | None = None) -> list[str]:
-    """The JupyterLab command line: serve root_dir on ip[:port], never open a browser."""
+    """The JupyterLab command line: serve root_dir on ip[:port], never open a browser, never fetch news or updates."""
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.root_dir={Path(root_dir).resolve()}",
-            f"--ServerApp.ip={ip}"]
+            f"--ServerApp.ip={ip}", *OFFLINE_OPTIONS]
     if port is not None:
         argv += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if as_root if as_root is not None else (hasattr(os, "geteuid") and os.geteuid() == 0):
@@ -41,8 +50,10 @@ def lab_argv(root_dir: str | Path = PROJECT_DIR, port: int | None = None, ip: st
 
 
 def lab_env(token: str | None) -> dict[str, str]:
-    """The environment for JupyterLab: the token goes in JUPYTER_TOKEN, not on the command line (visible in ps)."""
+    """The environment for JupyterLab: the token goes in JUPYTER_TOKEN, not on the command line (visible in ps); the
+    toolkit's Jupyter config folder first on JUPYTER_CONFIG_PATH, any folders already there kept after it."""
     env = dict(os.environ)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(JUPYTER_CONFIG), *filter(None, [env.get("JUPYTER_CONFIG_PATH")])])
     if token is not None:
         env["JUPYTER_TOKEN"] = token
     return env
