@@ -7,6 +7,7 @@ the target is for scoring. Run: .venv/bin/python benchmarks/score_10k.py [N]
 from __future__ import annotations
 
 import copy
+import gc
 import random
 import sys
 import time
@@ -74,6 +75,9 @@ def main(n: int = 10_000) -> int:
     raw = fictional_records(n, rng)
     t1 = time.perf_counter()
     records = [parse_record(data, f"bench-{k:05d}.yaml") for k, data in enumerate(raw)]
+    # A full collection of the millions of objects made above falls due at some point; collect now, as
+    # benchmark tools do before timing, so it is not billed to scoring. The collector stays on while timing.
+    gc.collect()
     t2, c2 = time.perf_counter(), time.process_time()
     results = [score(r) for r in records]
     t3, c3 = time.perf_counter(), time.process_time()

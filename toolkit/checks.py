@@ -155,12 +155,9 @@ def _clip(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _truncated(text: str, in_list: bool) -> bool:
-    text = text.strip()
-    if not text:
-        return False
-    last = text[-1]
-    return last in _DANGLING or (in_list and last not in _TERMINAL and not last.isdigit() and last != "%")
+def _cut_off(last: str, in_list: bool) -> bool:
+    """Whether a text ending in `last` (its last non-blank character, "" if blank) stops mid-sentence."""
+    return bool(last) and (last in _DANGLING or (in_list and last not in _TERMINAL and not last.isdigit() and last != "%"))
 
 
 def _text_lists(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
@@ -170,10 +167,11 @@ def _text_lists(record: Record, total: Decimal, grade: str) -> Iterable[Finding]
     for field, label, items in lists:
         if not items:
             continue
+        ends = [text.strip()[-1:] for text in items]
         # A list item without final punctuation is cut off only when its siblings have it.
-        punctuated = any(t.rstrip()[-1:] in _TERMINAL for t in items if t.strip())
+        punctuated = not _TERMINAL.isdisjoint(ends)
         for n, text in enumerate(items):
-            if _truncated(text, in_list=punctuated):
+            if _cut_off(ends[n], punctuated):
                 yield finding("TRUNCATED_TEXT", None, f"{label}第 {n + 1} 条文字不完整，止于“…{text.strip()[-12:]}”，疑为截断",
                               field=f"{field}[{n}]")
 
@@ -182,7 +180,7 @@ def _text_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
     if not (i.reason or i.measure):
         return  # the usual row: nothing written
     for field, label, text in (("reason", "未达标原因", i.reason), ("measure", "改进措施", i.measure)):
-        if text and _truncated(text, in_list=False):
+        if text and _cut_off(text.strip()[-1:], in_list=False):
             yield finding("TRUNCATED_TEXT", i.id, f"“{i.label}”{label}止于“…{text.strip()[-12:]}”，疑为截断", field=field)
 
 

@@ -12,7 +12,10 @@ class Severity(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+        return _SEVERITY_LABEL[self]
+
+
+_SEVERITY_LABEL = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
 
 
 # code -> (usual severity, Chinese title). Severity may differ per finding where the numbers decide it.

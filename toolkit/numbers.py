@@ -16,7 +16,10 @@ class RoundingMode(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"half_up": "四舍五入", "half_even": "银行家舍入", "truncate": "截尾"}[self.value]
+        return _MODE_LABEL[self]
+
+
+_MODE_LABEL = {RoundingMode.HALF_UP: "四舍五入", RoundingMode.HALF_EVEN: "银行家舍入", RoundingMode.TRUNCATE: "截尾"}
 
 
 _DECIMAL_MODE = {
@@ -62,7 +65,9 @@ def fmt(value: Decimal | int | None, places: int = 2) -> str:
         return "0"
     if isinstance(value, int):  # counts: 11 contracts
         return str(value)
-    text = f"{value:f}"
+    text = str(value)
+    if "E" in text:  # str() writes 1E+1 and 1E-7; people write 10 and 0.0000001
+        text = f"{value:f}"
     dot = text.find(".")
     if dot >= 0 and len(text) - dot - 1 > places:
         text = f"{round_to(value, places, RoundingMode.HALF_UP):f}"

@@ -110,7 +110,7 @@ def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, ent
     raw = formula = rounded = None
     if entry is not None and entry.evidence and not isinstance(rule, Judgement):
         evidence = entry.evidence
-        if all(k in evidence for k in rule.required):
+        if all([k in evidence for k in rule.required]):
             computed = rule.compute(leaf.weight, evidence)
             if computed is not None:
                 raw, formula = computed
