@@ -175,3 +175,17 @@ def test_rows_shared_between_records_keep_each_records_own_figures(scored):
     assert str(by_id(plain)["数据质量"].self_score) == "2" and by_id(plain)["数据质量"].reason is None
     assert str(by_id(written)["数据质量"].self_score) == "2.0" and by_id(written)["数据质量"].reason == "已按要求报送。"
     assert score(load_record(PARAMS / "huangpu-zwsj-2022.yaml")) == score(load_record(PARAMS / "huangpu-zwsj-2022.yaml"))
+
+
+def test_rows_written_alike_with_other_evidence_get_their_own_recomputation(scored):
+    # Findings on what was written are shared between rows written alike; the evidence is checked per record.
+    rate = "部门预算资金支出率"
+    stated = lambda rate_, reason: scored(lambda d: d["indicators"][rate].update(
+        evidence={"rate": D(rate_)}, reason=reason))
+    reason = "支出率未达 100%，扣2分。"
+    close, far = stated("98.88", reason), stated("80", reason)
+    row_findings = lambda r: sorted((f.code, f.message) for f in r.findings if f.indicator == rate)
+    assert [c for c, _ in row_findings(close)] == ["DEDUCTION_TEXT_MISMATCH", "ROUNDING_DIFFERENCE"]
+    assert [c for c, _ in row_findings(far)] == ["DEDUCTION_TEXT_MISMATCH", "RECOMPUTED_MISMATCH"]
+    assert "10 × 80% ÷ 100% = 8" in row_findings(far)[1][1]
+    assert row_findings(close)[0] == row_findings(far)[0]  # the written part: the same finding

@@ -101,15 +101,13 @@ def _deduction_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
 
 
 def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
-    rounding, tolerance = rubric.rounding, rubric.tolerance.score
-    if i.missing:
-        return
     if i.recomputed_raw is None:
-        if i.rule not in ("judgement", "not_applicable"):
+        if not i.missing and i.rule not in ("judgement", "not_applicable"):
             yield finding("EVIDENCE_MISSING", i.id, f"“{i.label}”按规则（{i.rule}）计分，但记录未提供计分依据，无法重算")
         return
     if i.self_score == i.recomputed_score:
         return
+    rounding, tolerance = rubric.rounding, rubric.tolerance.score
     diff = abs(i.self_score - i.recomputed_score)
     basis = f"依据重算 {i.formula} = {fmt(i.recomputed_raw, 4)}，按{rounding.mode.label}保留 {rounding.places} 位为 {fmt(i.recomputed_score)}"
     if diff <= tolerance:
@@ -192,22 +190,29 @@ def _goal_count(record: Record, total: Decimal, grade: str) -> Iterable[Finding]
 
 RowFindings = tuple[tuple[Finding, ...], ...]
 # Checks of one row see only that row and the rubric: for rows shared across records (see scoring), their
-# findings are worked out once. The order below is the order findings are reported in.
+# findings are worked out once. The order below is the order findings are reported in. All but
+# _recomputed_row read only what the department wrote (score, texts, applicability), not the evidence.
 ROW_CHECKS: tuple[Callable[[IndicatorResult, Rubric], Iterable[Finding]], ...] = (
     _score_row, _not_applicable_row, _deduction_row, _recomputed_row, _text_row,
 )
+_EVIDENCE_CHECK = ROW_CHECKS.index(_recomputed_row)
+NO_ROW_FINDINGS: RowFindings = tuple(() for _ in ROW_CHECKS)  # the usual row: shared, and skipped by run_all
 _STEPS: tuple = (
     ("row", 0), ("record", _placeholders), ("row", 1), ("row", 2), ("row", 3), ("record", _totals),
     ("record", _budget), ("record", _text_lists), ("row", 4), ("record", _goal_count),
 )
 
 
-NO_ROW_FINDINGS: RowFindings = tuple(() for _ in ROW_CHECKS)  # the usual row: shared, and skipped by run_all
+def row_findings(i: IndicatorResult, rubric: Rubric, written_alike: RowFindings | None = None) -> RowFindings:
+    """The findings of every row check for one row, one tuple per check in ROW_CHECKS.
 
-
-def row_findings(i: IndicatorResult, rubric: Rubric) -> RowFindings:
-    """The findings of every row check for one row, one tuple per check in ROW_CHECKS."""
-    found = tuple([tuple(check(i, rubric)) for check in ROW_CHECKS])
+    `written_alike`: the row findings of a row of the same indicator written alike (same score, reason,
+    measure and applicability); only the check of the evidence is worked out again."""
+    if written_alike is None:
+        found = tuple([tuple(check(i, rubric)) for check in ROW_CHECKS])
+    else:
+        at = _EVIDENCE_CHECK
+        found = (*written_alike[:at], tuple(_recomputed_row(i, rubric)), *written_alike[at + 1:])
     return found if any(found) else NO_ROW_FINDINGS
 
 

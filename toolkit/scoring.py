@@ -1,8 +1,15 @@
-"""Scoring: recompute what evidence allows, sum the tree, grade the total, and collect every finding."""
+"""Scoring: recompute what evidence allows, sum the tree, grade the total, and collect every finding.
+
+Batches score thousands of records under one rubric, so the per-record work is kept small: what depends
+only on the rubric is worked out once (_Plan); rows written alike in many records share one immutable
+result; and steps applied to every row run as map() over the whole row list rather than as Python loops.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import compress
+from operator import attrgetter, itemgetter, not_
 
 from . import checks
 from .numbers import ZERO, round_to
@@ -13,6 +20,24 @@ from .rubric import Indicator, Node, Rounding, Rubric
 from .rules import Judgement, NotApplicable
 
 ONE = Decimal(1)
+MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
+
+
+@dataclass(frozen=True, slots=True)
+class _Absent:
+    """Stands in for an indicator the record leaves out, so every row can be read the same way."""
+
+    self_score: None = None
+    reason: None = None
+    measure: None = None
+    evidence: None = None
+    not_applicable: None = None
+
+
+_ABSENT = _Absent()
+_SCORE, _REASON, _MEASURE = attrgetter("self_score"), attrgetter("reason"), attrgetter("measure")
+_EVIDENCE, _NOT_APPLICABLE, _APPLICABLE = attrgetter("evidence"), attrgetter("not_applicable"), attrgetter("applicable")
+_RESULT, _FINDINGS = itemgetter(0), itemgetter(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,19 +59,23 @@ class _Group:
     leaf_ids: tuple[str, ...]  # every indicator below
     direct: tuple[int, ...]  # positions (in the rubric's indicator order) of the indicators directly under it
     subgroups: tuple[int, ...]  # places in _Plan.order of the groups directly under it
+    weight: Decimal  # sum of the weights below, when every indicator applies
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     leaves: tuple[_Leaf, ...]
+    ids: tuple[str, ...]
+    weights: list[Decimal]  # read only; a list because rows are looked up by position
+    positions: range
+    absent: tuple[_Absent, ...]  # one per indicator: the default of a lookup that finds no entry
     order: tuple[_Group, ...]  # every group, each after the groups under it
     top: tuple[int, ...]  # places in `order` of the level-1 groups, in table order
-    # Rows without evidence are alike across departments (mostly full marks, nothing written):
-    # their IndicatorResult, an immutable value, is built once and shared. Bounded by MEMO_LIMIT.
+    # Rows without evidence are alike across departments (mostly full marks, nothing written): their
+    # IndicatorResult and row findings, immutable values, are made once and shared. Bounded by MEMO_LIMIT.
     rows: dict = field(default_factory=dict, compare=False, hash=False)
-
-
-MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
+    # Rows with evidence are the department's own, but their findings on what was written are shared too.
+    written: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def _plan(rubric: Rubric) -> _Plan:
@@ -55,18 +84,21 @@ def _plan(rubric: Rubric) -> _Plan:
     if plan is None:
         leaves = tuple(_Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight) for i in rubric.indicators)
         position = {leaf.id: n for n, leaf in enumerate(leaves)}
+        weights = [leaf.weight for leaf in leaves]
         order: list[_Group] = []
-        top = tuple(_group_plan(node, 1, position, order) for node in rubric.tree if node.children)
-        plan = _Plan(leaves, tuple(order), top)
+        top = tuple(_group_plan(node, 1, position, order, weights) for node in rubric.tree if node.children)
+        plan = _Plan(leaves, tuple(leaf.id for leaf in leaves), weights, range(len(leaves)), (_ABSENT,) * len(leaves),
+                     tuple(order), top)
         object.__setattr__(rubric, "_scoring_plan", plan)
     return plan
 
 
-def _group_plan(node: Node, level: int, position: dict[str, int], order: list[_Group]) -> int:
+def _group_plan(node: Node, level: int, position: dict[str, int], order: list[_Group], weights: list[Decimal]) -> int:
     """Add the group and the groups under it to `order`, those under it first; its place there."""
-    subgroups = tuple(_group_plan(c, level + 1, position, order) for c in node.children if c.children)
+    subgroups = tuple(_group_plan(c, level + 1, position, order, weights) for c in node.children if c.children)
     direct = tuple(position[c.id] for c in node.children if not c.children)
-    order.append(_Group(node, node.label, level, _leaf_ids(node), direct, subgroups))
+    weight = sum([weights[n] for n in direct], ZERO) + sum([order[k].weight for k in subgroups], ZERO)
+    order.append(_Group(node, node.label, level, _leaf_ids(node), direct, subgroups, weight))
     return len(order) - 1
 
 
@@ -77,31 +109,36 @@ def _leaf_ids(node: Node) -> tuple[str, ...]:
 
 
 def _rows(record: Record, plan: _Plan) -> tuple[list[IndicatorResult], list[checks.RowFindings]]:
-    """Each row's result and the findings of the row checks, in rubric order. Rows without evidence are
-    looked up in the plan's memo, so records with identical rows share both (immutable) values."""
-    rubric, memo, entries = record.rubric, plan.rows, record.data.indicators
-    results: list[IndicatorResult] = []
-    found: list[checks.RowFindings] = []
-    for leaf in plan.leaves:
-        entry = entries.get(leaf.id)
-        if entry is None:
-            key: tuple | None = (leaf.id,)
-        elif not entry.evidence and entry.not_applicable is None:
-            # str(): Decimal("2.0") == Decimal("2") but they are written differently, and messages show it.
-            key = (leaf.id, str(entry.self_score), entry.reason, entry.measure)
+    """Each row's result and the findings of the row checks, in rubric order.
+
+    A row is known by what the department wrote: score, reason and measure (str(): Decimal("2.0") ==
+    Decimal("2") but they are written differently, and messages show it). Rows already seen are taken
+    from the memo. Rows with evidence or a not-applicable override are the department's own, never shared."""
+    rubric, memo = record.rubric, plan.rows
+    entries = list(map(record.data.indicators.get, plan.ids, plan.absent))
+    keys = list(zip(plan.ids, map(str, map(_SCORE, entries)), map(_REASON, entries), map(_MEASURE, entries)))
+    made = list(map(memo.get, keys))
+    own = set(compress(plan.positions, map(_EVIDENCE, entries)))
+    own.update(compress(plan.positions, map(_NOT_APPLICABLE, entries)))
+    for n in sorted(own.union(compress(plan.positions, map(not_, made)))):
+        entry = entries[n]
+        row = _build_indicator_result(record, plan.leaves[n], rubric.rounding, None if entry is _ABSENT else entry)
+        if n in own:
+            written = (keys[n], entry.not_applicable)
+            alike = plan.written.get(written)
+            made[n] = (row, checks.row_findings(row, rubric, alike))
+            if alike is None:
+                _remember(plan.written, written, made[n][1])
         else:
-            key = None
-        made = memo.get(key) if key is not None else None
-        if made is None:
-            row = _build_indicator_result(record, leaf, rubric.rounding, entry)
-            made = (row, checks.row_findings(row, rubric))
-            if key is not None:
-                if len(memo) >= MEMO_LIMIT:
-                    memo.clear()
-                memo[key] = made
-        results.append(made[0])
-        found.append(made[1])
-    return results, found
+            made[n] = (row, checks.row_findings(row, rubric))
+            _remember(memo, keys[n], made[n])
+    return list(map(_RESULT, made)), list(map(_FINDINGS, made))
+
+
+def _remember(memo: dict, key: tuple, value: object) -> None:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
 
 
 def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, entry: IndicatorEntry | None) -> IndicatorResult:
@@ -135,30 +172,31 @@ def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, ent
     )
 
 
-def _group_results(plan: _Plan, indicators: list[IndicatorResult], factor: Decimal) -> tuple[GroupResult, ...]:
+def _group_results(plan: _Plan, points: list[Decimal], weights: list[Decimal] | None, factor: Decimal) -> tuple[GroupResult, ...]:
     """The subtotal of every group, worked out children first; the level-1 groups in table order.
 
-    A group's points are its own indicators' plus its subgroups' (exact: scores are short decimals), scaled once
-    by the factor; with indicators dropped as not applicable, only the applicable ones count, weights too."""
+    `points` are per indicator, zero where not applicable; so are `weights`, None when every indicator
+    applies (the plan's weights hold). A group's sums are its own indicators' plus its subgroups' (exact:
+    scores are short decimals), scaled once by the factor."""
     made: list[GroupResult] = []
-    points: list[Decimal] = []
-    weights: list[Decimal] = []
+    group_points: list[Decimal] = []
+    group_weights: list[Decimal] = []
     scaled = factor != ONE
     for group in plan.order:
-        p = w = ZERO
-        for n in group.direct:
-            row = indicators[n]
-            if row.applicable:
-                p += row.self_score
-                w += row.weight
-        for k in group.subgroups:
-            p += points[k]
-            w += weights[k]
-        points.append(p)
-        weights.append(w)
+        p = sum(map(points.__getitem__, group.direct), ZERO)
+        w = group.weight if weights is None else sum(map(weights.__getitem__, group.direct), ZERO)
+        children: tuple[GroupResult, ...] = ()
+        if group.subgroups:
+            for k in group.subgroups:
+                p += group_points[k]
+                if weights is not None:
+                    w += group_weights[k]
+            children = tuple(map(made.__getitem__, group.subgroups))
+        group_points.append(p)
+        group_weights.append(w)
         made.append(GroupResult(group.node.id, group.label, group.level, w * factor if scaled else w,
-                                p * factor if scaled else p, tuple([made[k] for k in group.subgroups]), group.leaf_ids))
-    return tuple([made[k] for k in plan.top])
+                                p * factor if scaled else p, children, group.leaf_ids))
+    return tuple(map(made.__getitem__, plan.top))
 
 
 def score(record: Record, review: bool = True) -> Result:
@@ -169,16 +207,16 @@ def score(record: Record, review: bool = True) -> Result:
     plan = _plan(rubric)
     rounding = rubric.rounding
     indicators, found = _rows(record, plan)
-    applicable = [i for i in indicators if i.applicable]
-    applicable_weight = sum([i.weight for i in applicable], ZERO)
+    points, weights = list(map(_SCORE, indicators)), None
+    if not all(map(_APPLICABLE, indicators)):  # dropped indicators count for nothing, weight included
+        points = [i.self_score if i.applicable else ZERO for i in indicators]
+        weights = [i.weight if i.applicable else ZERO for i in indicators]
+    applicable_weight = sum(plan.weights if weights is None else weights, ZERO)
     total_weight = rubric.declaration.total_weight
     # Dropped (not applicable) indicators: the rest is rescaled to the full total.
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
-    raw_total = sum([i.self_score for i in applicable], ZERO) * factor
-    total = round_to(raw_total, rounding.places, rounding.mode)
+    total = round_to(sum(points, ZERO) * factor, rounding.places, rounding.mode)
     grade = rubric.grade_for(total)
-    groups = _group_results(plan, indicators, factor)
-    findings = checks.run_all(record, indicators, total, grade, found)
     data = record.data
     fields = dict(
         department=data.department.name,
@@ -194,9 +232,9 @@ def score(record: Record, review: bool = True) -> Result:
         stated_total=data.stated_total,
         grade=grade,
         stated_grade=data.stated_grade,
-        groups=groups,
+        groups=_group_results(plan, points, weights, factor),
         indicators=tuple(indicators),
-        findings=findings,
+        findings=checks.run_all(record, indicators, total, grade, found),
     )
     # Each Result is built outright rather than copied with replace(): this is the hot path when a batch
     # scores thousands of records.
