@@ -165,7 +165,9 @@ def _text_lists(record: Record, total: Decimal, grade: str) -> Iterable[Finding]
     for field, label, items in lists:
         if not items:
             continue
-        ends = [text.strip()[-1:] for text in items]
+        ends = [text.rstrip()[-1:] for text in items]
+        if _TERMINAL.issuperset(ends):
+            continue  # the usual list: every item ends a sentence
         # A list item without final punctuation is cut off only when its siblings have it.
         punctuated = not _TERMINAL.isdisjoint(ends)
         for n, text in enumerate(items):

@@ -155,21 +155,11 @@ def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, ent
     elif isinstance(rule, NotApplicable) and rule.mode == "full_marks":
         raw, formula = rule.compute(leaf.weight, {})  # type: ignore[misc]  # full marks always computes
         rounded = round_to(raw, rounding.places, rounding.mode)
-    return IndicatorResult(
-        id=leaf.id,
-        label=leaf.label,
-        groups=leaf.groups,
-        weight=leaf.weight,
-        self_score=entry.self_score if entry is not None else ZERO,
-        recomputed_raw=raw,
-        recomputed_score=rounded,
-        formula=formula,
-        rule=rule.type,
-        applicable=applicable,
-        reason=entry.reason if entry is not None else None,
-        measure=entry.measure if entry is not None else None,
-        missing=entry is None,
-    )
+    if entry is None:
+        return IndicatorResult(leaf.id, leaf.label, leaf.groups, leaf.weight, ZERO, raw, rounded, formula, rule.type,
+                               applicable, None, None, True)
+    return IndicatorResult(leaf.id, leaf.label, leaf.groups, leaf.weight, entry.self_score, raw, rounded, formula,
+                           rule.type, applicable, entry.reason, entry.measure)
 
 
 def _group_results(plan: _Plan, points: list[Decimal], weights: list[Decimal] | None, factor: Decimal) -> tuple[GroupResult, ...]:
@@ -217,8 +207,12 @@ def score(record: Record, review: bool = True) -> Result:
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
     total = round_to(sum(points, ZERO) * factor, rounding.places, rounding.mode)
     grade = rubric.grade_for(total)
+    # The review file, looked for before the result is built: the usual record has none, and its result
+    # is then built once, complete (this is the hot path when a batch scores thousands of records).
+    path = review_beside(record.path) if review else None
+    plain = review and path is None
     data = record.data
-    fields = dict(
+    result = Result(
         department=data.department.name,
         code=data.department.code,
         year=data.year,
@@ -235,13 +229,9 @@ def score(record: Record, review: bool = True) -> Result:
         groups=_group_results(plan, points, weights, factor),
         indicators=tuple(indicators),
         findings=checks.run_all(record, indicators, total, grade, found),
+        audited_total=total if plain else None,  # no review: the audited values are the self-assessed ones
+        audited_grade=grade if plain else None,
     )
-    # Each Result is built outright rather than copied with replace(): this is the hot path when a batch
-    # scores thousands of records.
-    if not review:
-        return Result(**fields)
-    path = review_beside(record.path)
-    if path is None:  # no review: the audited values are the self-assessed ones
-        return Result(**fields, audited_total=total, audited_grade=grade)
-    result = Result(**fields)
+    if path is None:
+        return result
     return apply_review(record, result, load_review(path, record, result))
