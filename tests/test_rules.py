@@ -32,6 +32,15 @@ def test_proportional_full_marks_from_a_lower_threshold():
     assert raw(rule, 10, rate=D("47.5")) == D(5)
 
 
+@pytest.mark.parametrize(("full_at", "rate", "formula"), [
+    (D(100), D("98.88"), "10 × 98.88%"),  # the seed: weight × execution rate
+    (D(100), D(120), "10 × 100%"),  # capped
+    (D(95), D("47.5"), "10 × 47.5% ÷ 95%"),
+])
+def test_proportional_formula_says_the_share_only_when_full_marks_come_below_100(full_at, rate, formula):
+    assert Proportional(type="proportional", full_at=full_at).compute(D(10), {"rate": rate})[1] == formula
+
+
 @pytest.mark.parametrize(("direction", "actual", "target", "expected"), [
     ("higher_is_better", 45, 50, D(27)),
     ("higher_is_better", 50, 50, D(30)),

@@ -64,7 +64,9 @@ class Proportional(_Rule):
     def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
         rate = _d(evidence["rate"])
         share = min(rate, self.full_at) / self.full_at
-        return weight * share, f"{fmt(weight)} × {fmt(min(rate, self.full_at), 4)}% ÷ {fmt(self.full_at)}%"
+        counted = f"{fmt(weight)} × {fmt(min(rate, self.full_at), 4)}%"
+        # 10 × 98.88% reads as it is meant; the share of full_at only needs saying when it is not 100%.
+        return weight * share, counted if self.full_at == HUNDRED else f"{counted} ÷ {fmt(self.full_at)}%"
 
 
 class Ratio(_Rule):
