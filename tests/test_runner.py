@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from toolkit.cli import main
-from toolkit.runner import discover, run
+from toolkit.runner import discover, record_set, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
@@ -72,6 +72,18 @@ def test_discover_skips_review_files(tmp_path):
     assert discover([tmp_path]) == [tmp_path / "a.yaml"]
 
 
+def test_a_named_record_brings_its_folders_records_into_the_record_set(tmp_path):
+    params, other = tmp_path / "params", tmp_path / "other"
+    for folder in (params, other):
+        folder.mkdir()
+    for name in ("a.yaml", "b.yaml", "a.review.yaml"):
+        (params / name).write_text("x: 1")
+    (other / "c.yaml").write_text("x: 1")
+    assert record_set([params / "a.yaml"]) == [params / "a.yaml", params / "b.yaml"]
+    assert record_set([params / "b.yaml", params, other / "c.yaml"]) == [params / "a.yaml", params / "b.yaml", other / "c.yaml"]
+    assert record_set([tmp_path / "missing" / "d.yaml"]) == []
+
+
 def test_unchanged_department_is_skipped_and_a_failure_keeps_the_last_good_report(tmp_path):
     params, out = tmp_path / "params", tmp_path / "outputs"
     params.mkdir()
@@ -96,3 +108,41 @@ def test_run_refuses_a_non_positive_job_count(capsys):
     assert main(["run", str(SEED), "-j", "0", "-q"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["错误：-j: 并行进程数应为正整数，实际为 0"]
+
+
+def test_a_removed_record_leaves_the_summary_and_index_but_its_folder_stays(shipped_run, tmp_path):
+    """Run on every shipped record, remove one record, run again: the summary and the index cover only the
+    records still given, the removed department's folder is left on disk, and the run says it was left out."""
+    import openpyxl
+
+    shipped, _ = shipped_run
+    params, out = tmp_path / "params", tmp_path / "outputs"
+    shutil.copytree(shipped, out)
+    params.mkdir()
+    for record in (ROOT / "params").glob("*.yaml"):
+        if record.name != "demo-cha-2022.yaml":
+            shutil.copy(record, params / record.name)
+    kept = {"huangpu-zwsj", "demo-liang", "demo-zhong"}
+
+    outcomes = run([params], out, jobs=1, progress=False)
+    summary = [o for o in outcomes if o.kind == "summary"]
+    assert [o.status for o in summary] == ["done"] and "2022/demo-cha" in summary[0].message
+    assert {o.code for o in _departments(outcomes)} == kept
+    year = out / "2022"
+    data = json.loads((year / "summary.json").read_text(encoding="utf-8"))
+    assert data["departments"] == 3 and {r["部门代码"] for r in data["tables"]["部门汇总"]} == kept
+    sheet = openpyxl.load_workbook(year / "summary.xlsx")["部门汇总"]
+    assert {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)} == kept
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "2022/demo-cha/audit.html" not in index and "未纳入" in index and "2022/demo-cha" in index
+    assert (year / "demo-cha" / "result.json").exists() and (year / "demo-cha" / "audit.html").exists()
+    assert "2022/demo-cha" in (out / "run.log").read_text(encoding="utf-8")
+
+    # One record of the set: it alone is run, the summary still covers the whole set (unchanged: skipped),
+    # the index lists the others as not run this time, and the orphan is still reported.
+    again = run([params / "huangpu-zwsj-2022.yaml"], out, jobs=1, progress=False)
+    assert [(o.kind, o.status) for o in again] == [("department", "skipped"), ("summary", "skipped")]
+    assert "2022/demo-cha" in again[1].message
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="2022/{code}/audit.html"' in index for code in kept) and "本次未运行" in index
+    assert "2022/demo-cha/audit.html" not in index and "2022/demo-cha" in index

@@ -13,6 +13,7 @@ from toolkit import cli
 from toolkit.problems import InputError
 from toolkit.summary import Summary, load_results
 from toolkit.summary_build import fingerprint, summarise
+from toolkit.summary_roster import ROSTER_FILE, left_out, write_roster
 from toolkit.runner import run
 from toolkit.summary_report import SummaryReport
 
@@ -125,6 +126,30 @@ def test_an_empty_year_folder_is_an_input_error(tmp_path):
         load_results(tmp_path)
 
 
+def _year_folder(root: Path, seed_dict: dict, codes: list[str]) -> Path:
+    for code in codes:
+        (root / code).mkdir()
+        (root / code / "result.json").write_text(json.dumps(_department(seed_dict, code, code, 90, "优")), encoding="utf-8")
+    return root
+
+
+def test_the_roster_leaves_out_department_folders_it_does_not_name(tmp_path, seed_dict):
+    year_dir = _year_folder(tmp_path, seed_dict, ["a", "b"])
+    assert [r["code"] for r in load_results(year_dir)] == ["a", "b"]  # no roster: every folder
+    everything = fingerprint(year_dir)
+    write_roster(year_dir, {"a", "never-ran"})
+    assert [r["code"] for r in load_results(year_dir)] == ["a"]
+    assert left_out(year_dir, {"a", "never-ran"}) == ["b"] and (year_dir / "b" / "result.json").exists()
+    assert fingerprint(year_dir) != everything
+
+
+def test_an_unreadable_roster_is_an_input_error_naming_it(tmp_path, seed_dict):
+    year_dir = _year_folder(tmp_path, seed_dict, ["a"])
+    (year_dir / ROSTER_FILE).write_text('{"departments": "a"}', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\.summary-roster\.json: departments: "):
+        load_results(year_dir)
+
+
 # --- the published page --------------------------------------------------------------------------------
 
 
@@ -215,12 +240,12 @@ def test_a_failing_summary_keeps_every_output_and_fails_the_run(shipped_run, tmp
     out, _ = shipped_run
     copy_root = tmp_path / "outputs"
     shutil.copytree(out, copy_root)
+    # Valid JSON, so the department itself counts as unchanged; the summary cannot use it.
+    (copy_root / "2022" / "demo-cha" / "result.json").write_text('{"code": "demo-cha"}', encoding="utf-8")
     before = {p: p.read_bytes() for p in copy_root.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".xlsx", ".csv")}
-    (copy_root / "2022" / "broken").mkdir()
-    (copy_root / "2022" / "broken" / "result.json").write_text("{", encoding="utf-8")
     outcomes = run([ROOT / "params"], copy_root, jobs=2, progress=False)
     summary = [o for o in outcomes if o.kind == "summary"]
-    assert [o.status for o in summary] == ["failed"] and "broken/result.json" in summary[0].message
+    assert [o.status for o in summary] == ["failed"] and "demo-cha/result.json" in summary[0].message
     assert all(o.status == "skipped" for o in outcomes if o.kind == "department")
     assert cli.main(["run", str(ROOT / "params"), "-o", str(copy_root), "-q"]) == 1
     for path, data in before.items():

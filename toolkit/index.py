@@ -1,14 +1,15 @@
-"""outputs/index.html: every department of a run with its total, grade, status and links."""
+"""outputs/index.html: every department of a run's record set with its total, grade, status and links, and the
+department folders its summaries left out."""
 from __future__ import annotations
 
 import os
 from collections import Counter
 from pathlib import Path
 
-
 from .atomic import write_text
 from .paths import PACKAGE_DIR
 from .provenance import generated_at
+from .summary_roster import orphan_note
 from .templating import environment
 
 
@@ -20,8 +21,9 @@ def _links(out_root: Path, out_dir: str | None) -> list[tuple[str, str]]:
     return [(label, Path(os.path.relpath(folder / name, out_root)).as_posix()) for label, name in names if (folder / name).exists()]
 
 
-def write_index(out_root: Path, outcomes: list) -> Path:
-    """Write the index page atomically; it links each year's summary when one exists."""
+def write_index(out_root: Path, outcomes: list, excluded: dict[int, list[str]] | None = None) -> Path:
+    """Write the index page atomically; it links each year's summary when one exists and names, per year, the
+    department folders left out of it (`excluded`: year -> "year/code" folders)."""
     years = sorted({o.year for o in outcomes if o.year is not None}, reverse=True)
     by_year = [(y, [o for o in outcomes if o.year == y]) for y in years]
     unknown = [o for o in outcomes if o.year is None]
@@ -31,7 +33,8 @@ def write_index(out_root: Path, outcomes: list) -> Path:
     counts = Counter(o.status for o in outcomes)
     page = environment().get_template("index.html.j2").render(
         outcomes=outcomes, by_year=by_year, summaries=summaries, generated_at=generated_at(),
-        counts={k: counts.get(k, 0) for k in ("done", "skipped", "failed")},
+        counts={k: counts.get(k, 0) for k in ("done", "skipped", "failed", "not_run")},
+        excluded={y: orphan_note(folders) for y, folders in (excluded or {}).items()},
         links={o.record_path: _links(out_root, o.out_dir) for o in outcomes},
         css=(PACKAGE_DIR / "templates" / "report.css").read_text(encoding="utf-8"),
     )

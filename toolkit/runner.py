@@ -4,12 +4,18 @@ publishing `audit.ipynb`, `audit.html` and `result.json` per department and an i
 Outputs are replaced only once all of a department's files are ready; a department that fails keeps its last
 good report and gets `audit.error.ipynb`, the executed notebook showing the error. A department whose
 record, review, rubric, notebook and toolkit are unchanged is skipped unless forced.
+
+A year's summary and the index cover the run's record set: every record in the folders the run's records come
+from (a record named on its own brings its folder's records along, which are listed but not run). Department
+folders of that year outside the set (a record removed, or its code changed) stay on disk but are left out,
+and the run says so.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -42,7 +48,7 @@ class Outcome:
     """What became of one department in a run."""
 
     record_path: str
-    status: str  # "done" | "skipped" | "failed"
+    status: str  # "done" | "skipped" | "failed"; "not_run" only on the index (a record of the set not named)
     message: str
     department: str | None = None
     year: int | None = None
@@ -56,7 +62,7 @@ class Outcome:
 
     @property
     def status_label(self) -> str:
-        return {"done": "完成", "skipped": "未变化，跳过", "failed": "失败"}[self.status]
+        return {"done": "完成", "skipped": "未变化，跳过", "failed": "失败", "not_run": "本次未运行"}[self.status]
 
 
 def discover(paths: list[str | Path] | None) -> list[Path]:
@@ -68,6 +74,24 @@ def discover(paths: list[str | Path] | None) -> list[Path]:
         else:
             found.append(entry)
     return found
+
+
+def record_set(paths: list[str | Path] | None) -> list[Path]:
+    """Every record in the folders a run draws its records from (a named file: its folder), reviews excluded.
+
+    Running one department re-summarises the whole set it belongs to, not that department alone."""
+    entries = [Path(p) for p in (paths or [PARAMS_DIR])]
+    folders = [f for f in dict.fromkeys(e if e.is_dir() else e.parent for e in entries) if f.is_dir()]
+    return discover(folders) if folders else []  # discover([]) would mean the default folder
+
+
+def _folder_of(record_path: Path, out_root: Path, rubric: str | None) -> Path:
+    """The output folder a record's department is published in (as `plan` places it)."""
+    try:
+        record = load_record(record_path, rubric)
+    except InputError:
+        return _where_broken(record_path, out_root)
+    return out_root / str(record.year) / record.department.code
 
 
 def _fingerprint(record_path: Path, rubric_sha256: str) -> str:
@@ -158,26 +182,73 @@ def run(paths: list[str | Path] | None = None, out_root: str | Path = OUTPUT_DIR
         outcomes += _execute_all(todo, jobs or os.cpu_count() or 1, progress, out_root / "run.log")
     order = {display_path(p): n for n, p in enumerate(records)}
     outcomes.sort(key=lambda o: order.get(o.record_path, len(order)))
-    summaries = _summarise_years(out_root, sorted({o.year for o in outcomes if o.year is not None}), force, out_root / "run.log")
-    if todo or any(s.status == "done" for s in summaries) or not (out_root / "index.html").exists():
+    years = sorted({o.year for o in outcomes if o.year is not None})
+    members, not_run = _roster(records, record_set(paths), out_root, rubric, years)
+    excluded = _exclude_orphans(out_root, years, members, out_root / "run.log")
+    summaries = _summarise_years(out_root, years, force, out_root / "run.log", excluded)
+    if todo or excluded or any(s.status == "done" for s in summaries) or not (out_root / "index.html").exists():
         from .index import write_index
 
-        write_index(out_root, outcomes)
+        write_index(out_root, outcomes + not_run, excluded)
     return outcomes + summaries
 
 
-def _summarise_years(out_root: Path, years: list[int], force: bool, log: Path) -> list[Outcome]:
+def _roster(records: list[Path], members: list[Path], out_root: Path, rubric: str | None,
+            years: list[int]) -> tuple[dict[int, set[str]], list[Outcome]]:
+    """The department codes of the record set per year, and an index row ("not_run", with its last result)
+    for each record of the set this run did not name whose department has a result in a year it touched."""
+    named = {p.resolve() for p in records}
+    codes: dict[int, set[str]] = {}
+    not_run = []
+    for path in dict.fromkeys(records + members):
+        folder = _folder_of(path, out_root, rubric)
+        if folder.parent.parent != out_root or not folder.parent.name.isdigit():
+            continue  # an unreadable record: no year, so in no summary
+        codes.setdefault(int(folder.parent.name), set()).add(folder.name)
+        previous = _previous(folder) if path.resolve() not in named else None
+        if previous and previous.get("year") in years:
+            not_run.append(_outcome_from(previous, path, "not_run", "本次未指定，沿用上次结果", folder))
+    return codes, not_run
+
+
+def _exclude_orphans(out_root: Path, years: list[int], members: dict[int, set[str]], log: Path) -> dict[int, list[str]]:
+    """Name each year's roster for its summary; return the department folders left out, per year, logged."""
+    from .summary_roster import left_out, orphan_note, write_roster
+
+    excluded = {}
+    for year in years:
+        year_dir = out_root / str(year)
+        write_roster(year_dir, members.get(year, set()))
+        if orphans := left_out(year_dir, members.get(year, set())):
+            excluded[year] = [f"{year}/{code}" for code in orphans]
+    if excluded:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            for folders in excluded.values():
+                handle.write(f"audit-toolkit run：{orphan_note(folders)}\n")
+                # Also on the terminal, whole: the status table may cut a long note short.
+                print(f"注意：{orphan_note(folders)}", file=sys.stderr)
+    return excluded
+
+
+def _summarise_years(out_root: Path, years: list[int], force: bool, log: Path,
+                     excluded: dict[int, list[str]]) -> list[Outcome]:
     """Each year's summary after its departments: skipped when unchanged, else built in a quiet worker process."""
-    from .summary_build import RESULT_FILE, fingerprint, is_current, summarise, title_for
+    from .summary_build import fingerprint, is_current, summarise, title_for
+    from .summary_roster import orphan_note, result_files
 
     def outcome(year: int, status: str, message: str, seconds: float = 0.0) -> Outcome:
+        if year in excluded:
+            message = f"{message}；{orphan_note(excluded[year])}"
         return Outcome(f"{year}/summary", status, message, department=title_for(year), year=year,
                        out_dir=str(out_root / str(year)), seconds=seconds, kind="summary")
 
     done, todo = [], []
     for year in years:
         year_dir = out_root / str(year)
-        if not any(year_dir.glob(f"*/{RESULT_FILE}")):
+        if not result_files(year_dir):
+            if year in excluded:
+                done.append(outcome(year, "skipped", "本年度记录集中的部门尚无结果，未生成汇总"))
             continue
         if not force and is_current(year_dir, fingerprint(year_dir)):
             done.append(outcome(year, "skipped", "部门结果未变化"))

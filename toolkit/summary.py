@@ -17,8 +17,7 @@ import pandas as pd
 
 from .findings import CATALOGUE, SEVERITY_ORDER, Severity
 from .problems import InputError, Problem, display_path
-
-RESULT_FILE = "result.json"
+from .summary_roster import RESULT_FILE, result_files
 DEPARTMENT_SHEET, INDICATOR_SHEET, FINDING_SHEET = "部门汇总", "指标明细", "复核发现"
 BASIS_REVIEWED, BASIS_SELF = "复核后得分", "自评分"
 _DECISION_LABEL = {"accepted": "已确认", "dismissed": "已驳回"}
@@ -26,12 +25,13 @@ _DECISION_LABEL = {"accepted": "已确认", "dismissed": "已驳回"}
 
 
 def load_results(year_dir: str | Path) -> list[dict]:
-    """Every department's result.json in a year folder (`<year>/<code>/result.json`), by code.
+    """The department results of a year folder (`<year>/<code>/result.json`), by code: those of the departments
+    the year's roster names (see summary_roster), or every department folder when there is no roster.
 
     Raises InputError naming every unreadable file at once."""
     year_dir = Path(year_dir)
     results, problems = [], []
-    for path in sorted(year_dir.glob(f"*/{RESULT_FILE}")):
+    for path in result_files(year_dir):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

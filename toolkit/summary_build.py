@@ -14,10 +14,10 @@ from pathlib import Path
 from .atomic import write_text
 from .paths import NOTEBOOK_DIR
 from .provenance import describe, toolkit_fingerprint
+from .summary_roster import RESULT_FILE, result_files
 
 # Imports above are only what the unchanged-year check needs (it runs on every `audit-toolkit run`);
 # pandas, papermill and nbconvert load when a summary is built.
-RESULT_FILE = "result.json"
 SUMMARY_NOTEBOOK = NOTEBOOK_DIR / "summary.ipynb"
 FINGERPRINT_FILE = ".summary-fingerprint"
 HTML, NOTEBOOK, ERROR_NOTEBOOK = "summary.html", "summary.ipynb", "summary.error.ipynb"
@@ -28,9 +28,10 @@ def title_for(year: int | None) -> str:
 
 
 def fingerprint(year_dir: Path) -> str:
-    """Digest of what the summary is made from: every department result, the notebook and the toolkit."""
+    """Digest of what the summary is made from: the results of the departments it covers (so a department
+    left out changes it too), the notebook and the toolkit."""
     digest = hashlib.sha256()
-    for path in sorted(year_dir.glob(f"*/{RESULT_FILE}")):
+    for path in result_files(year_dir):
         digest.update(path.parent.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     digest.update(hashlib.sha256(SUMMARY_NOTEBOOK.read_bytes()).digest())
     digest.update(toolkit_fingerprint().encode())
