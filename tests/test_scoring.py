@@ -53,6 +53,19 @@ def test_not_applicable_full_marks_counts_the_weight(scored):
     assert not result.has_errors
 
 
+@pytest.mark.parametrize(("mode", "total"), [("rescale", D("94.11")), ("full_marks", D("94.2"))])
+def test_not_applicable_row_may_leave_out_its_self_score(scored, mode, total):
+    # Under full_marks the row counts its weight (1.5 here, as the seed scored it); under rescale nothing.
+    def change(d):
+        d["indicators"]["采购管理-2"].pop("self_score")
+        d["indicators"]["采购管理-2"]["not_applicable"] = {"mode": mode, "reason": "本年无此事项"}
+    result = scored(change)
+    row = next(i for i in result.indicators if i.id == "采购管理-2")
+    assert result.total == total
+    assert row.self_score == (D("1.5") if mode == "full_marks" else 0)
+    assert "SCORE_NEGATIVE" not in {f.code for f in result.findings}
+
+
 def test_rescaled_total_is_graded_after_rescaling(scored):
     # Scored 0 on the dropped 1.5-point row: 88.7 points of 98.5 applicable is 90.05 of 100, 优 rather than 良.
     def change(d):

@@ -43,7 +43,9 @@ class NotApplicableEntry(_Frozen):
 
 
 class IndicatorEntry(_Frozen):
-    self_score: Decimal = Field(ge=0)
+    # Required unless the row is not applicable (checked in _raw_problems, where the field can be named):
+    # then it is the weight under full_marks, and nothing under rescale.
+    self_score: Decimal | None = Field(default=None, ge=0)
     reason: str | None = None  # 未达标原因 as printed
     measure: str | None = None  # 改进措施 as printed
     evidence: dict[str, object] = {}  # inputs of the indicator's rule
@@ -107,6 +109,15 @@ def _raw_problems(data: dict, rubric: Rubric | None) -> list[tuple[tuple, str]]:
     return problems
 
 
+def _missing_scores(data: dict) -> list[tuple[tuple, str]]:
+    """A self score may be left out only on a not-applicable row (the schema cannot say so by itself)."""
+    entries = data.get("indicators")
+    if not isinstance(entries, dict):
+        return []
+    return [(("indicators", key, "self_score"), "缺少必填字段（仅不适用的指标可不填自评分）") for key, entry in entries.items()
+            if isinstance(entry, dict) and "self_score" not in entry and not entry.get("not_applicable")]
+
+
 def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = None) -> Record:
     """Validate a parsed record; `rubric` overrides the one the record names."""
     problems: list[tuple[tuple, str]] = []
@@ -129,7 +140,7 @@ def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = Non
     except ValidationError as exc:
         problems = problems_from(exc) + problems
         decl = None
-    problems += _raw_problems(data, bound)
+    problems += _missing_scores(data) + _raw_problems(data, bound)
     if decl is not None and decl.schema_ != SCHEMA:
         problems.append((("schema",), f"应为 {SCHEMA}，实际为 {decl.schema_!r}"))
     if decl is not None and decl.format_version != FORMAT_VERSION:

@@ -158,7 +158,10 @@ def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, ent
     if entry is None:
         return IndicatorResult(leaf.id, leaf.label, leaf.groups, leaf.weight, ZERO, raw, rounded, formula, rule.type,
                                applicable, None, None, True)
-    return IndicatorResult(leaf.id, leaf.label, leaf.groups, leaf.weight, entry.self_score, raw, rounded, formula,
+    self_score = entry.self_score
+    if self_score is None:  # left out on a not-applicable row: full marks count the weight, a dropped row nothing
+        self_score = rounded if rounded is not None else ZERO
+    return IndicatorResult(leaf.id, leaf.label, leaf.groups, leaf.weight, self_score, raw, rounded, formula,
                            rule.type, applicable, entry.reason, entry.measure)
 
 
