@@ -187,6 +187,10 @@ def test_rows_shared_between_records_keep_each_records_own_figures(scored):
     by_id = lambda r: {i.id: i for i in r.indicators}
     assert str(by_id(plain)["数据质量"].self_score) == "2" and by_id(plain)["数据质量"].reason is None
     assert str(by_id(written)["数据质量"].self_score) == "2.0" and by_id(written)["数据质量"].reason == "已按要求报送。"
+    # Subtotals are shared too, and kept apart the same way.
+    group_of = lambda r: next(g for g in r.group_levels(2) if "数据质量" in g.indicators)
+    assert group_of(plain).score == group_of(written).score
+    assert str(group_of(written).score).endswith(".0") and not str(group_of(plain).score).endswith(".0")
     assert score(load_record(PARAMS / "huangpu-zwsj-2022.yaml")) == score(load_record(PARAMS / "huangpu-zwsj-2022.yaml"))
 
 

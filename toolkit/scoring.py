@@ -76,6 +76,7 @@ class _Plan:
     rows: dict = field(default_factory=dict, compare=False, hash=False)
     # Rows with evidence are the department's own, but their findings on what was written are shared too.
     written: dict = field(default_factory=dict, compare=False, hash=False)
+    groups: dict = field(default_factory=dict, compare=False, hash=False)  # see _group_results
 
 
 def _plan(rubric: Rubric) -> _Plan:
@@ -175,20 +176,33 @@ def _group_results(plan: _Plan, points: list[Decimal], weights: list[Decimal] | 
     group_points: list[Decimal] = []
     group_weights: list[Decimal] = []
     scaled = factor != ONE
-    for group in plan.order:
+    # Usually every indicator applies and nothing is rescaled: a group is then given by its points (as
+    # written: str()) and its subgroups, and records with equal subtotals share one GroupResult. Subgroups,
+    # shared themselves, are known by identity; a GroupResult holds its subgroups, so while its memo entry
+    # lives no other object can take an identity in the entry's key.
+    memo = plan.groups if weights is None and not scaled else None
+    for k, group in enumerate(plan.order):
         p = sum(map(points.__getitem__, group.direct), ZERO)
         w = group.weight if weights is None else sum(map(weights.__getitem__, group.direct), ZERO)
         children: tuple[GroupResult, ...] = ()
         if group.subgroups:
-            for k in group.subgroups:
-                p += group_points[k]
+            for g in group.subgroups:
+                p += group_points[g]
                 if weights is not None:
-                    w += group_weights[k]
+                    w += group_weights[g]
             children = tuple(map(made.__getitem__, group.subgroups))
         group_points.append(p)
         group_weights.append(w)
-        made.append(GroupResult(group.node.id, group.label, group.level, w * factor if scaled else w,
-                                p * factor if scaled else p, children, group.leaf_ids))
+        if memo is not None:
+            key = (k, str(p), *map(id, children))
+            shared = memo.get(key)
+            if shared is None:
+                shared = GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
+                _remember(memo, key, shared)
+            made.append(shared)
+        else:
+            made.append(GroupResult(group.node.id, group.label, group.level, w * factor if scaled else w,
+                                    p * factor if scaled else p, children, group.leaf_ids))
     return tuple(map(made.__getitem__, plan.top))
 
 
