@@ -176,10 +176,9 @@ def _group_results(plan: _Plan, points: list[Decimal], weights: list[Decimal] | 
     group_points: list[Decimal] = []
     group_weights: list[Decimal] = []
     scaled = factor != ONE
-    # Usually every indicator applies and nothing is rescaled: a group is then given by its points (as
-    # written: str()) and its subgroups, and records with equal subtotals share one GroupResult. Subgroups,
-    # shared themselves, are known by identity; a GroupResult holds its subgroups, so while its memo entry
-    # lives no other object can take an identity in the entry's key.
+    # Usually every indicator applies and nothing is rescaled: a group of indicators only is then given by
+    # its points (as written: str()), and records with equal subtotals share one GroupResult. (Groups of
+    # groups are seldom equal across records: they are built each time.)
     memo = plan.groups if weights is None and not scaled else None
     for k, group in enumerate(plan.order):
         p = sum(map(points.__getitem__, group.direct), ZERO)
@@ -193,8 +192,8 @@ def _group_results(plan: _Plan, points: list[Decimal], weights: list[Decimal] | 
             children = tuple(map(made.__getitem__, group.subgroups))
         group_points.append(p)
         group_weights.append(w)
-        if memo is not None:
-            key = (k, str(p), *map(id, children))
+        if memo is not None and not children:
+            key = (k, str(p))
             shared = memo.get(key)
             if shared is None:
                 shared = GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
