@@ -17,7 +17,7 @@ from .record import IndicatorEntry, Record, rule_for
 from .result import GroupResult, IndicatorResult, Result
 from .review import apply_review, load_review, review_beside
 from .rubric import Indicator, Node, Rounding, Rubric
-from .rules import Judgement, NotApplicable
+from .rules import Judgement, NotApplicable, Rule
 
 ONE = Decimal(1)
 MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
@@ -49,6 +49,7 @@ class _Leaf:
     label: str
     groups: tuple[str, ...]
     weight: Decimal
+    rule: Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ def _plan(rubric: Rubric) -> _Plan:
     # Cached on the (immutable) rubric: 10,000 records under one rubric share one plan.
     plan = rubric.__dict__.get("_scoring_plan")
     if plan is None:
-        leaves = tuple(_Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight) for i in rubric.indicators)
+        leaves = tuple(_Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight, i.rule) for i in rubric.indicators)
         position = {leaf.id: n for n, leaf in enumerate(leaves)}
         weights = [leaf.weight for leaf in leaves]
         order: list[_Group] = []
@@ -143,7 +144,7 @@ def _remember(memo: dict, key: tuple, value: object) -> None:
 
 
 def _build_indicator_result(record: Record, leaf: _Leaf, rounding: Rounding, entry: IndicatorEntry | None) -> IndicatorResult:
-    rule = rule_for(record, leaf.id) if entry is not None and entry.not_applicable is not None else leaf.indicator.rule
+    rule = rule_for(record, leaf.id) if entry is not None and entry.not_applicable is not None else leaf.rule
     applicable = not (isinstance(rule, NotApplicable) and rule.mode == "rescale")
     raw = formula = rounded = None
     if entry is not None and entry.evidence and not isinstance(rule, Judgement):
