@@ -81,24 +81,32 @@ def main(n: int = 10_000) -> int:
     t2, c2 = time.perf_counter(), time.process_time()
     results = [score(r) for r in records]
     t3, c3 = time.perf_counter(), time.process_time()
-    # The same without looking for a review file beside each record (toolkit.review): scoring and checks alone.
-    bare = [score(r, review=False) for r in records]
-    t4 = time.perf_counter()
-    assert [r.total for r in bare] == [r.total for r in results]
-
+    totals = [r.total for r in results]
     grades = Counter(r.grade for r in results)
     findings = sum(len(r.findings) for r in results)
+    del results
+    gc.collect()
+    # A second pass without looking for a review file beside each record (toolkit.review): scoring and
+    # checks alone, with the rows already seen in the first pass shared.
+    t4 = time.perf_counter()
+    bare = [score(r, review=False) for r in records]
+    t5 = time.perf_counter()
+    assert [r.total for r in bare] == totals
+
     print(f"生成 {n} 条虚构记录：{t1 - t0:.2f} s")
     print(f"加载校验（parse_record）：{t2 - t1:.2f} s")
     print(f"评分与复核（score）：{t3 - t2:.2f} s（{(t3 - t2) / n * 1e6:.0f} µs/条，目标 < {TARGET_SECONDS:.0f} s）；"
           f"其中本进程 CPU 时间 {c3 - c2:.2f} s（机器繁忙时两者相差较大）")
-    print(f"不查找复核文件（score(review=False)）：{t4 - t3:.2f} s")
+    print(f"第二遍，不查找复核文件（score(review=False)）：{t5 - t4:.2f} s")
     # Machine-independent size of the work: scoring time in units of the reference loop.
     print(f"评分耗时折合参考循环 {(t3 - t2) * 1e6 / reference:,.0f} 次（参考循环 10 µs 的机器上约 {(t3 - t2) * 10 / reference:.2f} s）")
     print(f"等级分布：{dict(sorted(grades.items()))}；复核发现共 {findings} 项")
-    if n == 10_000 and t3 - t2 >= TARGET_SECONDS:
-        print("未达到速度目标", file=sys.stderr)
+    if n != 10_000:
+        return 0
+    if t3 - t2 >= TARGET_SECONDS:
+        print(f"未达到速度目标（< {TARGET_SECONDS:.0f} s）", file=sys.stderr)
         return 1
+    print(f"达到速度目标（< {TARGET_SECONDS:.0f} s）")
     return 0
 
 
