@@ -33,13 +33,14 @@ def test_lab_token_goes_through_the_environment_not_the_command_line():
     assert not any("s3cret" in a for a in lab_argv(as_root=False))
 
 
-def test_lab_server_has_no_news_feed_and_never_checks_for_updates():
+def test_lab_server_has_no_news_feed_never_checks_for_updates_nor_searches_pypi():
     from jupyterlab import NeverCheckForUpdate
     from jupyterlab.labapp import LabApp
 
     app = LabApp()
     app.parse_command_line(lab_argv(port=8899, as_root=False)[3:])  # as JupyterLab itself reads them
     assert app.news_url is None and app.check_for_updates_class is NeverCheckForUpdate
+    assert app.extension_manager == "readonly"
 
 
 @pytest.mark.parametrize("config_path_before", [None, "/opt/site-jupyter"])

@@ -11,9 +11,11 @@ from .paths import PROJECT_DIR
 KERNEL_NAME = "audit-toolkit"  # what notebooks/review.ipynb asks for; the Makefile registers the same name
 KERNEL_DISPLAY_NAME = "绩效审计工具包 (Python 3)"
 
-# Server side: no news feed URL and an update checker that never checks, so the server fetches nothing even if a
-# user later switches news or update checks on in the settings.
-OFFLINE_OPTIONS = ("--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+# Server side: no news feed URL, an update checker that never checks and an extension manager that lists the
+# installed extensions without searching PyPI, so the server fetches nothing even if a user later switches news or
+# update checks on in the settings. (Extensions belong in requirements.lock, not installed from the lab.)
+OFFLINE_OPTIONS = ("--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                   "--LabApp.extension_manager=readonly")
 # Frontend side: a Jupyter config folder whose labconfig/default_setting_overrides.json makes "never fetch news" and
 # "never check for updates" the defaults, so JupyterLab does not ask about news on first start. Added to the config
 # path of the lab we start only, not installed into the user's or the venv's Jupyter folders.
