@@ -49,8 +49,6 @@ def test_fmt_drops_trailing_zeros(value, text):
 
 
 def test_fmt_text_depends_on_value_and_places_only():
-    # fmt keeps texts it has made: equal values written differently, and the same value at other
-    # places, must still get their own right text whatever the order of calls.
     assert [fmt(D("2.50")), fmt(D("2.5")), fmt(D("2.500000"))] == ["2.5", "2.5", "2.5"]
     assert [fmt(D("0.125"), 3), fmt(D("0.125")), fmt(D("0.125"), 2)] == ["0.125", "0.13", "0.13"]
     assert [fmt(D("1E+1")), fmt(D("10.00")), fmt(10)] == ["10", "10", "10"]

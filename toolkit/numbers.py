@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import Enum
-from functools import lru_cache
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -53,16 +52,14 @@ def decimals_of(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-# Messages of every finding go through fmt, and the same weights, scores and tolerances recur across
-# records. The text depends only on the number's value (trailing zeros are dropped, zero has no sign), so
-# equal values may share an entry; `typed` keeps an int from sharing with an equal Decimal.
-@lru_cache(maxsize=4096, typed=True)
+# Not cached: hashing a Decimal with decimals costs more than formatting it, and most numbers formatted
+# per record (scores, recomputations, differences) are new objects.
 def fmt(value: Decimal | int | None, places: int = 2) -> str:
     """A score as people write it: 94.2, 9.88, 3 (trailing zeros dropped, at most `places` decimals)."""
     if value is None:
         return "—"
     if not value:
-        return "0"
+        return "0"  # without the sign of a negative zero
     if isinstance(value, int):  # counts: 11 contracts
         return str(value)
     text = str(value)
