@@ -39,6 +39,8 @@ def test_decimals_are_read_exactly(seed_record):
     (lambda d: d["indicators"]["数据质量"].update(self_score=-1), "indicators.数据质量.self_score", "应不小于 0，实际为 -1"),
     (lambda d: d["indicators"]["数据质量"].update(self_score=D("NaN")), "indicators.数据质量.self_score", "应为有限的数字"),
     (lambda d: d["indicators"]["数据质量"].pop("self_score"), "indicators.数据质量.self_score", "缺少必填字段（仅不适用的指标可不填自评分）"),
+    # `self_score:` left empty in the file reads as null: as missing, not as 0.
+    (lambda d: d["indicators"]["数据质量"].update(self_score=None), "indicators.数据质量.self_score", "缺少必填字段（仅不适用的指标可不填自评分）"),
     (lambda d: d["indicators"].update(不存在的指标={"self_score": 1}), "indicators.不存在的指标", "没有此指标"),
     (lambda d: d.pop("year"), "year", "缺少必填字段"),
     (lambda d: d.update(year="二〇二二"), "year", "应为整数"),

@@ -43,7 +43,7 @@ class NotApplicableEntry(_Frozen):
 
 
 class IndicatorEntry(_Frozen):
-    # Required unless the row is not applicable (checked in _raw_problems, where the field can be named):
+    # Required unless the row is not applicable (checked by _missing_scores, which names the field):
     # then it is the weight under full_marks, and nothing under rescale.
     self_score: Decimal | None = Field(default=None, ge=0)
     reason: str | None = None  # 未达标原因 as printed
@@ -115,7 +115,7 @@ def _missing_scores(data: dict) -> list[tuple[tuple, str]]:
     if not isinstance(entries, dict):
         return []
     return [(("indicators", key, "self_score"), "缺少必填字段（仅不适用的指标可不填自评分）") for key, entry in entries.items()
-            if isinstance(entry, dict) and "self_score" not in entry and not entry.get("not_applicable")]
+            if isinstance(entry, dict) and entry.get("self_score") is None and not entry.get("not_applicable")]
 
 
 def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = None) -> Record:
