@@ -74,25 +74,27 @@ def test_every_problem_is_reported_at_once(variant):
         "year", "indicators.数据质量.self_score", "indicators.资产盘点情况.self_score", "indicators.无此指标"}
 
 
-def test_problems_carry_file_and_line(tmp_path):
-    text = (Path(__file__).parents[1] / "params" / "huangpu-zwsj-2022.yaml").read_text("utf-8")
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("self_score: 19\n", "self_score: 九\n"), encoding="utf-8")
+SEED_TEXT = (Path(__file__).parents[1] / "params" / "huangpu-zwsj-2022.yaml").read_text("utf-8")
+
+
+def load_error(path: Path, old: str, new: str) -> InputError:
+    """The error of loading the seed file written to `path` with `old` replaced by `new`."""
+    path.write_text(SEED_TEXT.replace(old, new), encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        load_record(bad)
-    [p] = caught.value.problems
-    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.strip() == "self_score: 19")
+        load_record(path)
+    return caught.value
+
+
+def test_problems_carry_file_and_line(tmp_path):
+    [p] = load_error(tmp_path / "bad.yaml", "self_score: 19\n", "self_score: 九\n").problems
+    line = next(n for n, row in enumerate(SEED_TEXT.splitlines(), 1) if row.strip() == "self_score: 19")
     assert p.file.endswith("bad.yaml") and p.line == line
     assert str(p).endswith(f"bad.yaml:{line}: indicators.部门整体绩效目标产出指标完成情况.self_score: 应为数字，实际为 '九'")
 
 
 def test_duplicate_indicator_key_is_refused(tmp_path):
-    text = (Path(__file__).parents[1] / "params" / "huangpu-zwsj-2022.yaml").read_text("utf-8")
-    dup = tmp_path / "dup.yaml"
-    dup.write_text(text.replace("  数据质量:\n", "  资产盘点情况:\n"), encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_record(dup)
-    assert "“资产盘点情况” 重复" in caught.value.problems[0].message and caught.value.problems[0].line
+    error = load_error(tmp_path / "dup.yaml", "  数据质量:\n", "  资产盘点情况:\n")
+    assert "“资产盘点情况” 重复" in error.problems[0].message and error.problems[0].line
 
 
 def test_name_instead_of_id_is_redirected(variant):
