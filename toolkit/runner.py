@@ -85,13 +85,13 @@ def record_set(paths: list[str | Path] | None) -> list[Path]:
     return discover(folders) if folders else []  # discover([]) would mean the default folder
 
 
-def _folder_of(record_path: Path, out_root: Path, rubric: str | None) -> Path:
-    """The output folder a record's department is published in (as `plan` places it)."""
+def _place(record_path: Path, out_root: Path, rubric: str | None) -> tuple[Record | None, Path]:
+    """The record (None when it does not load) and the output folder its department is published in."""
     try:
         record = load_record(record_path, rubric)
     except InputError:
-        return _where_broken(record_path, out_root)
-    return out_root / str(record.year) / record.department.code
+        return None, _where_broken(record_path, out_root)
+    return record, out_root / str(record.year) / record.department.code
 
 
 def _fingerprint(record_path: Path, rubric_sha256: str) -> str:
@@ -126,14 +126,10 @@ def plan(record_paths: list[Path], out_root: Path, force: bool, rubric: str | No
     """Split records into jobs to execute and outcomes already known (unchanged → skipped)."""
     jobs, known = [], []
     for path in record_paths:
-        try:
-            record: Record | None = load_record(path, rubric)
-        except InputError:
-            record = None
+        record, out_dir = _place(path, out_root, rubric)
         if record is None:
-            jobs.append(Job(path, _where_broken(path, out_root), "", rubric))
+            jobs.append(Job(path, out_dir, "", rubric))
             continue
-        out_dir = out_root / str(record.year) / record.department.code
         fingerprint = _fingerprint(path, record.rubric.sha256)
         stamp = out_dir / FINGERPRINT_FILE
         previous = _previous(out_dir)
@@ -183,7 +179,8 @@ def run(paths: list[str | Path] | None = None, out_root: str | Path = OUTPUT_DIR
     order = {display_path(p): n for n, p in enumerate(records)}
     outcomes.sort(key=lambda o: order.get(o.record_path, len(order)))
     years = sorted({o.year for o in outcomes if o.year is not None})
-    members, not_run = _roster(records, record_set(paths), out_root, rubric, years)
+    placed = {o.record_path: Path(o.out_dir) for o in outcomes if o.out_dir}  # where plan put the named records
+    members, not_run = _roster(records, record_set(paths), out_root, rubric, years, placed)
     excluded = _exclude_orphans(out_root, years, members, out_root / "run.log")
     summaries = _summarise_years(out_root, years, force, out_root / "run.log", excluded)
     if todo or excluded or any(s.status == "done" for s in summaries) or not (out_root / "index.html").exists():
@@ -193,15 +190,16 @@ def run(paths: list[str | Path] | None = None, out_root: str | Path = OUTPUT_DIR
     return outcomes + summaries
 
 
-def _roster(records: list[Path], members: list[Path], out_root: Path, rubric: str | None,
-            years: list[int]) -> tuple[dict[int, set[str]], list[Outcome]]:
+def _roster(records: list[Path], members: list[Path], out_root: Path, rubric: str | None, years: list[int],
+            placed: dict[str, Path]) -> tuple[dict[int, set[str]], list[Outcome]]:
     """The department codes of the record set per year, and an index row ("not_run", with its last result)
-    for each record of the set this run did not name whose department has a result in a year it touched."""
+    for each record of the set this run did not name whose department has a result in a year it touched.
+    `placed`: output folders already known, by display path; other records are loaded to place them."""
     named = {p.resolve() for p in records}
     codes: dict[int, set[str]] = {}
     not_run = []
     for path in dict.fromkeys(records + members):
-        folder = _folder_of(path, out_root, rubric)
+        folder = placed.get(display_path(path)) or _place(path, out_root, rubric)[1]
         if folder.parent.parent != out_root or not folder.parent.name.isdigit():
             continue  # an unreadable record: no year, so in no summary
         codes.setdefault(int(folder.parent.name), set()).add(folder.name)
