@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name audit-toolkit --display-name "绩效审计工具包 (Python 3)" >/dev/null
-	$(BIN)/python -m toolkit.webfont >/dev/null
+	$(BIN)/python -m toolkit.report.webfont >/dev/null
 	touch $(STAMP)
 
 # Debian packages the browser tests need (headless Chromium); installs them when missing.

@@ -7,6 +7,7 @@ Targets on 2 cores: ours ≥ 2.3× faster than the loop; the unchanged second ru
 
     .venv/bin/python benchmarks/run_40.py [--departments 40]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,7 +68,18 @@ def main() -> None:
         loop = []
         for record in records:
             executed = loop_out / f"{record.stem}.ipynb"
-            loop.append([str(BIN / "papermill"), str(NOTEBOOK), str(executed), "-p", "record_path", str(record), "--cwd", str(NOTEBOOK.parent)])
+            loop.append(
+                [
+                    str(BIN / "papermill"),
+                    str(NOTEBOOK),
+                    str(executed),
+                    "-p",
+                    "record_path",
+                    str(record),
+                    "--cwd",
+                    str(NOTEBOOK.parent),
+                ]
+            )
             loop.append([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])
         baseline = timed(loop, ROOT)
         first = timed([[str(BIN / "audit-toolkit"), "run", str(params), "-o", str(ours_out), "-q"]], ROOT)

@@ -4,6 +4,7 @@ Records are generated in memory from the seed (scores, evidence and texts varied
 random seed), validated with `parse_record`, then scored. Validation and scoring are timed apart:
 the target is for scoring. Run: .venv/bin/python benchmarks/score_10k.py [N]
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,10 +17,10 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from toolkit.record import parse_record
-from toolkit.rubric import load_rubric
-from toolkit.scoring import score
-from toolkit.yamlio import read_yaml
+from toolkit.core.record import parse_record
+from toolkit.core.rubric import load_rubric
+from toolkit.core.scoring import score
+from toolkit.core.yamlio import read_yaml
 
 SEED = Path(__file__).resolve().parents[1] / "params" / "huangpu-zwsj-2022.yaml"
 TARGET_SECONDS = 2.0
@@ -86,7 +87,7 @@ def main(n: int = 10_000) -> int:
     findings = sum(len(r.findings) for r in results)
     del results
     gc.collect()
-    # A second pass without looking for a review file beside each record (toolkit.review): scoring and
+    # A second pass without looking for a review file beside each record (toolkit.review.files): scoring and
     # checks alone, with the rows already seen in the first pass shared.
     t4 = time.perf_counter()
     bare = [score(r, review=False) for r in records]
@@ -95,11 +96,15 @@ def main(n: int = 10_000) -> int:
 
     print(f"生成 {n} 条虚构记录：{t1 - t0:.2f} s")
     print(f"加载校验（parse_record）：{t2 - t1:.2f} s")
-    print(f"评分与复核（score）：{t3 - t2:.2f} s（{(t3 - t2) / n * 1e6:.0f} µs/条，目标 < {TARGET_SECONDS:.0f} s）；"
-          f"其中本进程 CPU 时间 {c3 - c2:.2f} s（机器繁忙时两者相差较大）")
+    print(
+        f"评分与复核（score）：{t3 - t2:.2f} s（{(t3 - t2) / n * 1e6:.0f} µs/条，目标 < {TARGET_SECONDS:.0f} s）；"
+        f"其中本进程 CPU 时间 {c3 - c2:.2f} s（机器繁忙时两者相差较大）"
+    )
     print(f"第二遍，不查找复核文件（score(review=False)）：{t5 - t4:.2f} s")
     # Machine-independent size of the work: scoring time in units of the reference loop.
-    print(f"评分耗时折合参考循环 {(t3 - t2) * 1e6 / reference:,.0f} 次（参考循环 10 µs 的机器上约 {(t3 - t2) * 10 / reference:.2f} s）")
+    print(
+        f"评分耗时折合参考循环 {(t3 - t2) * 1e6 / reference:,.0f} 次（参考循环 10 µs 的机器上约 {(t3 - t2) * 10 / reference:.2f} s）"
+    )
     print(f"等级分布：{dict(sorted(grades.items()))}；复核发现共 {findings} 项")
     if n != 10_000:
         return 0

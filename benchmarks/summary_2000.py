@@ -5,6 +5,7 @@ random seed), writes them as `<year>/<code>/result.json` in a temporary folder, 
 does for a year: the summary tables, the exports (XLSX, CSV, JSON), the summary notebook executed by
 papermill and summary.html published. Run: .venv/bin/python benchmarks/summary_2000.py [N] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,16 +19,25 @@ import timeit
 from decimal import Decimal
 from pathlib import Path
 
-from toolkit.record import parse_record
-from toolkit.rubric import load_rubric
-from toolkit.scoring import score
-from toolkit.yamlio import read_yaml
+from toolkit.core.record import parse_record
+from toolkit.core.rubric import load_rubric
+from toolkit.core.scoring import score
+from toolkit.core.yamlio import read_yaml
 
 SEED = Path(__file__).resolve().parents[1] / "params" / "huangpu-zwsj-2022.yaml"
 TARGET_SECONDS = 30.0
 CENT = Decimal("0.01")
 PLACES = ("东城", "西城", "南山", "北湖", "临江", "青山", "白石", "金沙", "银湖", "松岭")
-BUREAUS = ("教育局", "财政局", "民政局", "卫生健康局", "交通运输局", "农业农村局", "文化广电旅游体育局", "住房和城乡建设局")
+BUREAUS = (
+    "教育局",
+    "财政局",
+    "民政局",
+    "卫生健康局",
+    "交通运输局",
+    "农业农村局",
+    "文化广电旅游体育局",
+    "住房和城乡建设局",
+)
 
 
 def fictional_results(n: int, rng: random.Random) -> list[dict]:
@@ -68,7 +78,7 @@ def _cpu() -> float:
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv and argv[0].isdigit() else 2000
     keep = Path(argv[argv.index("--keep") + 1]) if "--keep" in argv else None
-    from toolkit.summary_build import build_summary
+    from toolkit.summary.build import build_summary
 
     reference = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
     print(f"机器参考：sum(range(1000)) 用时 {reference:.1f} µs（空闲的现代 CPU 约 10 µs）")
@@ -83,25 +93,33 @@ def main(argv: list[str]) -> int:
     t1 = time.perf_counter()
     print(f"生成 {n} 个虚构部门结果：{t1 - t0:.1f} s（不计入）")
 
-    from toolkit import exports
-    from toolkit.summary import Summary
-    from toolkit.summary_build import provenance_for
+    from toolkit.summary import exports
+    from toolkit.summary.build import provenance_for
+    from toolkit.summary.tables import Summary
 
     t2 = time.perf_counter()
     summary = Summary.from_folder(year_dir)
     t3 = time.perf_counter()
     files = exports.build(summary, provenance_for(summary), "基准")
     t4 = time.perf_counter()
-    print(f"  其中：读取结果并建表 {t3 - t2:.1f} s；导出 XLSX/CSV/JSON {t4 - t3:.1f} s（{len(files['summary.xlsx']) / 1e6:.1f} MB xlsx）")
+    print(
+        f"  其中：读取结果并建表 {t3 - t2:.1f} s；导出 XLSX/CSV/JSON {t4 - t3:.1f} s（{len(files['summary.xlsx']) / 1e6:.1f} MB xlsx）"
+    )
 
     started, cpu = time.perf_counter(), _cpu()
     done, message = build_summary(year_dir, 2022)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     html = year_dir / "summary.html"
-    print(f"完整汇总（建表 + 导出 + 执行汇总笔记本 + 发布 HTML）：{seconds:.1f} s（CPU {cpu:.1f} s，含内核进程），{message}")
+    print(
+        f"完整汇总（建表 + 导出 + 执行汇总笔记本 + 发布 HTML）：{seconds:.1f} s（CPU {cpu:.1f} s，含内核进程），{message}"
+    )
     print(f"summary.html {html.stat().st_size / 1e6:.1f} MB" if html.exists() else "未生成 summary.html")
     verdict = "达标" if done and seconds < TARGET_SECONDS else "未达标"
-    print(f"目标 < {TARGET_SECONDS:.0f} s：{verdict}；输出在 {year_dir}" if keep else f"目标 < {TARGET_SECONDS:.0f} s：{verdict}")
+    print(
+        f"目标 < {TARGET_SECONDS:.0f} s：{verdict}；输出在 {year_dir}"
+        if keep
+        else f"目标 < {TARGET_SECONDS:.0f} s：{verdict}"
+    )
     return 0 if done and seconds < TARGET_SECONDS else 1
 
 

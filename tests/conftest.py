@@ -1,16 +1,17 @@
 """Shared fixtures: the seed record as data, and a way to build one-change variants of it."""
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from toolkit.record import Record, load_record, parse_record
-from toolkit.result import Result
-from toolkit.scoring import score
-from toolkit.yamlio import read_yaml
+from toolkit.core.record import Record, load_record, parse_record
+from toolkit.core.result import Result
+from toolkit.core.scoring import score
+from toolkit.core.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
@@ -54,12 +55,11 @@ def scored(variant) -> Callable[..., Result]:
     return lambda change, rubric=None: score(variant(change, rubric))
 
 
-
 @pytest.fixture(scope="session")
 def shipped_run(tmp_path_factory):
     """One real `audit-toolkit run` of every shipped record into a temporary outputs folder, shared by the
     tests that inspect published files: (outputs folder, outcomes)."""
-    from toolkit.runner import run
+    from toolkit.batch.runner import run
 
     out = tmp_path_factory.mktemp("outputs")
     outcomes = run([ROOT / "params"], out, jobs=2, force=True, progress=False)

@@ -1,4 +1,5 @@
 """The `audit-toolkit` command: the JSON contract, exit codes, one clear stderr line per bad input."""
+
 import json
 import subprocess
 import sys
@@ -24,19 +25,47 @@ def test_score_json_contract(capsys):
     code, out, err = run(capsys, "score", SEED, "--json")
     data = json.loads(out)
     assert code == 0 and err == ""
-    assert {"department", "year", "rubric", "total", "stated_total", "grade", "groups", "indicators", "findings"} <= set(data)
+    assert {
+        "department",
+        "year",
+        "rubric",
+        "total",
+        "stated_total",
+        "grade",
+        "groups",
+        "indicators",
+        "findings",
+    } <= set(data)
     assert data["department"] == "广州市黄埔区政务服务数据管理局（广州开发区行政审批局）" and data["year"] == 2022
-    assert (data["rubric"], data["total"], data["stated_total"], data["grade"]) == ("gz-dept-overall-2022", 94.2, 94.2, "优")
-    assert [(g["name"], g["weight"], g["score"]) for g in data["groups"]] == [("履职效能", 50, 46.38), ("管理效率", 50, 47.82)]
+    assert (data["rubric"], data["total"], data["stated_total"], data["grade"]) == (
+        "gz-dept-overall-2022",
+        94.2,
+        94.2,
+        "优",
+    )
+    assert [(g["name"], g["weight"], g["score"]) for g in data["groups"]] == [
+        ("履职效能", 50, 46.38),
+        ("管理效率", 50, 47.82),
+    ]
     assert len(data["indicators"]) == 26
     for ind in data["indicators"]:
         assert {"id", "name", "level1", "level2", "weight", "self_score", "recomputed_score"} <= set(ind)
     contracts = next(i for i in data["indicators"] if i["id"] == "合同备案时效性")
-    assert (contracts["level1"], contracts["level2"], contracts["weight"], contracts["self_score"], contracts["recomputed_score"]) == (
-        "管理效率", "采购管理", 1, 0.82, 0.82)
+    assert (
+        contracts["level1"],
+        contracts["level2"],
+        contracts["weight"],
+        contracts["self_score"],
+        contracts["recomputed_score"],
+    ) == ("管理效率", "采购管理", 1, 0.82, 0.82)
     for f in data["findings"]:
         assert set(f) == {"code", "severity", "indicator", "message"}
-    assert {f["code"] for f in data["findings"]} >= {"BUDGET_SUM_MISMATCH", "ROUNDING_DIFFERENCE", "TRUNCATED_TEXT", "UNNAMED_INDICATOR"}
+    assert {f["code"] for f in data["findings"]} >= {
+        "BUDGET_SUM_MISMATCH",
+        "ROUNDING_DIFFERENCE",
+        "TRUNCATED_TEXT",
+        "UNNAMED_INDICATOR",
+    }
 
 
 def test_score_table_in_chinese(capsys):
@@ -55,6 +84,7 @@ def write(tmp_path):
         path = tmp_path / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         return path
+
     return make
 
 
@@ -72,20 +102,47 @@ def test_more_decimals_than_allowed_is_a_finding_not_unusable_input(capsys, writ
 
 
 BAD_INPUTS = {
-    "malformed": ("bad.yaml", SEED_TEXT.replace("  code: huangpu-zwsj", "   code: huangpu-zwsj: x"), "YAML 格式错误", "bad.yaml:9:"),
+    "malformed": (
+        "bad.yaml",
+        SEED_TEXT.replace("  code: huangpu-zwsj", "   code: huangpu-zwsj: x"),
+        "YAML 格式错误",
+        "bad.yaml:9:",
+    ),
     "empty": ("empty.yaml", "", "文件为空", None),
     "binary": ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "不是文本文件", None),
-    "unknown rubric": ("rubric.yaml", SEED_TEXT.replace("rubric: gz-dept-overall-2022", "rubric: gz-dept-overall-2099"),
-                       "rubric: 无法加载评价指标体系 gz-dept-overall-2099", None),
-    "unknown indicator": ("indicator.yaml", SEED_TEXT.replace("  数据质量:\n", "  数据治理:\n"), "indicators.数据治理: ", None),
+    "unknown rubric": (
+        "rubric.yaml",
+        SEED_TEXT.replace("rubric: gz-dept-overall-2022", "rubric: gz-dept-overall-2099"),
+        "rubric: 无法加载评价指标体系 gz-dept-overall-2099",
+        None,
+    ),
+    "unknown indicator": (
+        "indicator.yaml",
+        SEED_TEXT.replace("  数据质量:\n", "  数据治理:\n"),
+        "indicators.数据治理: ",
+        None,
+    ),
     "not utf-8": ("gbk.yaml", SEED_TEXT.encode("gbk", errors="replace"), "不是 UTF-8 编码", None),
     "top level not a mapping": ("list.yaml", "- 1\n- 2\n", "顶层应为键值映射", None),
-    "duplicate indicator": ("dup.yaml", SEED_TEXT.replace("  数据质量:\n", "  资产盘点情况:\n"), "“资产盘点情况” 重复", None),
+    "duplicate indicator": (
+        "dup.yaml",
+        SEED_TEXT.replace("  数据质量:\n", "  资产盘点情况:\n"),
+        "“资产盘点情况” 重复",
+        None,
+    ),
     "missing field": ("missing.yaml", SEED_TEXT.replace("year: 2022\n", ""), "year: 缺少必填字段", None),
-    "non-numeric score": ("nonnum.yaml", SEED_TEXT.replace("self_score: 19\n", "self_score: 九\n"),
-                          "indicators.部门整体绩效目标产出指标完成情况.self_score: 应为数字，实际为 '九'", None),
-    "negative score": ("negative.yaml", SEED_TEXT.replace("self_score: 19\n", "self_score: -1\n"),
-                       "indicators.部门整体绩效目标产出指标完成情况.self_score: 应不小于 0，实际为 -1", None),
+    "non-numeric score": (
+        "nonnum.yaml",
+        SEED_TEXT.replace("self_score: 19\n", "self_score: 九\n"),
+        "indicators.部门整体绩效目标产出指标完成情况.self_score: 应为数字，实际为 '九'",
+        None,
+    ),
+    "negative score": (
+        "negative.yaml",
+        SEED_TEXT.replace("self_score: 19\n", "self_score: -1\n"),
+        "indicators.部门整体绩效目标产出指标完成情况.self_score: 应不小于 0，实际为 -1",
+        None,
+    ),
 }
 
 
@@ -166,8 +223,13 @@ def test_every_command_has_help(capsys, command):
 
 
 def test_installed_command_runs_in_a_real_process():
-    done = subprocess.run([str(Path(sys.executable).parent / "audit-toolkit"), "score", str(SEED), "--json"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "audit-toolkit"), "score", str(SEED), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"] == 94.2
 
@@ -175,7 +237,11 @@ def test_installed_command_runs_in_a_real_process():
 def test_installed_command_reports_bad_input_without_traceback(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("indicators: [1, 2\n", encoding="utf-8")
-    done = subprocess.run([str(Path(sys.executable).parent / "audit-toolkit"), "score", str(bad)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "audit-toolkit"), "score", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "bad.yaml:2: YAML 格式错误" in done.stderr and "未闭合的结构始于第 1 行" in done.stderr

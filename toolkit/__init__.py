@@ -1,14 +1,15 @@
-"""绩效审计工具包 — audit toolkit for department overall expenditure performance self-evaluations."""
-from .findings import Finding, Severity
-from .problems import InputError, Problem
-from .record import Record, load_record
-from .result import GroupResult, IndicatorResult, Result
-from .rubric import Rubric, load_rubric
-from .scoring import score
+"""绩效审计工具包 — audit toolkit for Chinese performance self-evaluation tables.
 
-__version__ = "0.1.0"
+The package follows the pipeline: `core` (rubrics, records, scoring, checks), `importer` (published tables →
+records), `review` (an auditor's adjustments), `report` (one unit's narrative), `summary` (a year across units)
+and `batch` (papermill runs over many units). The version comes from the package metadata alone.
+"""
 
-__all__ = [
-    "Finding", "GroupResult", "IndicatorResult", "InputError", "Problem", "Record", "Result", "Rubric",
-    "Severity", "load_record", "load_rubric", "score", "__version__",
-]
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("audit-toolkit")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["__version__"]

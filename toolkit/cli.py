@@ -1,6 +1,7 @@
 """The `audit-toolkit` command line. Messages about the audit are in Chinese; exit codes are a contract:
 0 a result was produced, 1 --strict and an error-severity finding (or a failed department in `run`),
 2 unusable input, named on stderr with file and field."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,13 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .paths import OUTPUT_DIR, PARAMS_DIR, PROJECT_DIR
-from .problems import InputError, Problem
-from .record import load_record
-from .rubric import builtin_ids, dump_rubric, load_rubric
-from .scoring import score
-from .textreport import rubric_tree, score_table
+from toolkit import __version__
+from toolkit.core.paths import OUTPUT_DIR, PARAMS_DIR, PROJECT_DIR
+from toolkit.core.problems import InputError, Problem
+from toolkit.core.record import load_record
+from toolkit.core.rubric import builtin_ids, dump_rubric, load_rubric
+from toolkit.core.scoring import score
+from toolkit.report.console import rubric_tree, score_table
 
 DEFAULT_RUBRIC = "gz-dept-overall-2022"
 
@@ -41,13 +42,15 @@ def _cmd_rubric_show(args: argparse.Namespace) -> int:
 
 def _cmd_rubric_validate(args: argparse.Namespace) -> int:
     rubric = load_rubric(Path(args.file))
-    print(f"有效：{rubric.id}（版本 {rubric.version}），{len(rubric.indicators)} 项末级指标，总分 {rubric.declaration.total_weight}")
+    print(
+        f"有效：{rubric.id}（版本 {rubric.version}），{len(rubric.indicators)} 项末级指标，总分 {rubric.declaration.total_weight}"
+    )
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import run
-    from .textreport import run_table
+    from toolkit.batch.runner import run
+    from toolkit.report.console import run_table
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError([Problem("-j", "", f"并行进程数应为正整数，实际为 {args.jobs}")])
@@ -59,7 +62,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .importer.batch import exit_code, import_all, report
+    from toolkit.importer.batch import exit_code, import_all, report
 
     rubric = load_rubric(args.rubric or DEFAULT_RUBRIC)
     outcomes = import_all(args.files, Path(args.output), rubric, args.code, args.year, args.force)
@@ -68,33 +71,45 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    from .lab import KERNEL_NAME, ensure_kernel, start_lab
+    from toolkit.review.lab import KERNEL_NAME, ensure_kernel, start_lab
 
     root = Path(args.root_dir)
     if not root.is_dir():
         raise InputError([Problem(args.root_dir, "", "不是文件夹，应为 JupyterLab 的根目录")])
     if ensure_kernel():
         print(f"已注册内核 {KERNEL_NAME}（{sys.executable}）", file=sys.stderr)
-    print(f"启动 JupyterLab：根目录 {root.resolve()}，内核 {KERNEL_NAME}；打开 notebooks/review.ipynb 开始复核。", file=sys.stderr)
+    print(
+        f"启动 JupyterLab：根目录 {root.resolve()}，内核 {KERNEL_NAME}；打开 notebooks/review.ipynb 开始复核。",
+        file=sys.stderr,
+    )
     sys.stderr.flush()
     start_lab(root, args.port, args.ip, args.token, args.jupyter_args)
     return 0  # not reached: JupyterLab replaces this process
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="audit-toolkit", description="绩效审计工具包：复核、重算部门整体支出绩效自评表，生成审计报告。")
+    parser = argparse.ArgumentParser(
+        prog="audit-toolkit", description="绩效审计工具包：复核、重算部门整体支出绩效自评表，生成审计报告。"
+    )
     parser.add_argument("--version", action="version", version=f"audit-toolkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
-    p = sub.add_parser("score", help="对一个部门自评记录重算得分并复核", description="对一个部门自评记录（YAML）重算得分、评定等级并列出全部复核发现。")
+    p = sub.add_parser(
+        "score",
+        help="对一个部门自评记录重算得分并复核",
+        description="对一个部门自评记录（YAML）重算得分、评定等级并列出全部复核发现。",
+    )
     p.add_argument("params", metavar="PARAMS.yaml", help="部门自评记录文件")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象（供其他工具使用）")
     p.add_argument("--strict", action="store_true", help="存在“错误”级复核发现时以退出码 1 结束")
     p.add_argument("--rubric", metavar="ID|FILE", help="改用指定的评价指标体系")
     p.set_defaults(func=_cmd_score)
 
-    run = sub.add_parser("run", help="批量审计：每个部门执行一次审计笔记本并发布 HTML 报告",
-                         description="对每个部门记录执行一次审计笔记本（papermill），发布 HTML 报告、result.json 和 outputs/index.html。")
+    run = sub.add_parser(
+        "run",
+        help="批量审计：每个部门执行一次审计笔记本并发布 HTML 报告",
+        description="对每个部门记录执行一次审计笔记本（papermill），发布 HTML 报告、result.json 和 outputs/index.html。",
+    )
     run.add_argument("params", nargs="*", metavar="PARAMS", help=f"部门记录文件或文件夹（默认 {PARAMS_DIR}）")
     run.add_argument("-o", "--output", default=str(OUTPUT_DIR), metavar="DIR", help=f"输出文件夹（默认 {OUTPUT_DIR}）")
     run.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="并行进程数（默认为 CPU 核数）")
@@ -103,12 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
     run.set_defaults(func=_cmd_run)
 
-    imp = sub.add_parser("import", help="把公开发布的自评表（TSV/CSV/XLSX/HTML）导入为部门记录",
-                         description="读取部门整体支出绩效自评表（制表符/逗号分隔文本、XLSX 或 HTML，UTF-8 或 GBK），按评价指标体系"
-                                     "复原指标树，写出部门记录（YAML），并列出所作的每一处修复。退出码：0 全部导入，1 部分失败，2 无可用输入。")
+    imp = sub.add_parser(
+        "import",
+        help="把公开发布的自评表（TSV/CSV/XLSX/HTML）导入为部门记录",
+        description="读取部门整体支出绩效自评表（制表符/逗号分隔文本、XLSX 或 HTML，UTF-8 或 GBK），按评价指标体系"
+        "复原指标树，写出部门记录（YAML），并列出所作的每一处修复。退出码：0 全部导入，1 部分失败，2 无可用输入。",
+    )
     imp.add_argument("files", nargs="+", metavar="FILE_OR_DIR", help="自评表文件，或含自评表的文件夹")
-    imp.add_argument("-o", "--output", default=str(PARAMS_DIR), metavar="FILE_OR_DIR",
-                     help=f"输出文件夹（记录名为 <部门代码>-<年度>.yaml），或单个输入时的 .yaml 文件（默认 {PARAMS_DIR}）")
+    imp.add_argument(
+        "-o",
+        "--output",
+        default=str(PARAMS_DIR),
+        metavar="FILE_OR_DIR",
+        help=f"输出文件夹（记录名为 <部门代码>-<年度>.yaml），或单个输入时的 .yaml 文件（默认 {PARAMS_DIR}）",
+    )
     imp.add_argument("--rubric", metavar="ID|FILE", help=f"评价指标体系（默认 {DEFAULT_RUBRIC}）")
     imp.add_argument("--code", metavar="CODE", help="部门代码（仅单个文件；默认取自文件名）")
     imp.add_argument("--year", type=int, metavar="YEAR", help="年度（默认取自表格标题）")
@@ -116,13 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("-q", "--quiet", action="store_true", help="不逐条列出修复，只显示汇总表")
     imp.set_defaults(func=_cmd_import)
 
-    lab = sub.add_parser("lab", help="在项目上启动 JupyterLab，用于交互式复核",
-                         description="注册本项目的内核（audit-toolkit）并在项目目录上启动 JupyterLab（不打开浏览器）。"
-                                     "在 notebooks/review.ipynb 中打开复核面板。“--” 之后的参数原样传给 JupyterLab。")
-    lab.add_argument("--root-dir", default=str(PROJECT_DIR), metavar="DIR", help=f"JupyterLab 根目录（默认项目目录 {PROJECT_DIR}）")
+    lab = sub.add_parser(
+        "lab",
+        help="在项目上启动 JupyterLab，用于交互式复核",
+        description="注册本项目的内核（audit-toolkit）并在项目目录上启动 JupyterLab（不打开浏览器）。"
+        "在 notebooks/review.ipynb 中打开复核面板。“--” 之后的参数原样传给 JupyterLab。",
+    )
+    lab.add_argument(
+        "--root-dir", default=str(PROJECT_DIR), metavar="DIR", help=f"JupyterLab 根目录（默认项目目录 {PROJECT_DIR}）"
+    )
     lab.add_argument("--port", type=int, default=None, metavar="N", help="端口（默认 8888，被占用时 JupyterLab 自选）")
     lab.add_argument("--ip", default="127.0.0.1", metavar="ADDR", help="监听地址（默认 127.0.0.1，仅本机可访问）")
-    lab.add_argument("--token", default=None, metavar="TOKEN", help="访问令牌（默认由 JupyterLab 随机生成，或取环境变量 JUPYTER_TOKEN）")
+    lab.add_argument(
+        "--token",
+        default=None,
+        metavar="TOKEN",
+        help="访问令牌（默认由 JupyterLab 随机生成，或取环境变量 JUPYTER_TOKEN）",
+    )
     lab.add_argument("jupyter_args", nargs="*", metavar="-- JUPYTER_OPTION", help="传给 JupyterLab 的其他参数")
     lab.set_defaults(func=_cmd_lab)
 
@@ -155,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: one line, traceback only on request
         if os.environ.get("AUDIT_TOOLKIT_DEBUG"):
             raise
-        print(f"内部错误：{type(exc).__name__}: {exc}（设置 AUDIT_TOOLKIT_DEBUG=1 可查看详细信息，请报告此问题）", file=sys.stderr)
+        print(
+            f"内部错误：{type(exc).__name__}: {exc}（设置 AUDIT_TOOLKIT_DEBUG=1 可查看详细信息，请报告此问题）",
+            file=sys.stderr,
+        )
         return 3
 
 

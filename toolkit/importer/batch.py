@@ -1,4 +1,5 @@
 """The `import` command's work: many files in, one record each out, and what became of every file."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,11 +9,11 @@ from typing import Literal
 from rich.console import Console
 from rich.table import Table
 
-from ..numbers import fmt
-from ..problems import InputError, Problem, display_path
-from ..rubric import Rubric
-from .convert import Imported, import_file
-from .writer import default_name, write
+from toolkit.core.numbers import fmt
+from toolkit.core.problems import InputError, Problem, display_path
+from toolkit.core.rubric import Rubric
+from toolkit.importer.convert import Imported, import_file
+from toolkit.importer.writer import default_name, write
 
 _RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -42,14 +43,30 @@ def _targets(files: list[Path], output: Path, code: str | None) -> Path | None:
     """The single output file when `output` names one; checks that the options fit the inputs."""
     single = output.suffix in _RECORD_SUFFIXES and not output.is_dir()
     if single and len(files) != 1:
-        raise InputError([Problem(display_path(output), "", f"输入有 {len(files)} 个文件，输出应为文件夹而不是单个 .yaml 文件")])
+        raise InputError(
+            [Problem(display_path(output), "", f"输入有 {len(files)} 个文件，输出应为文件夹而不是单个 .yaml 文件")]
+        )
     if code is not None and len(files) != 1:
-        raise InputError([Problem("--code", "", f"--code 只能用于导入单个文件（本次 {len(files)} 个）；多个文件的部门代码取自各自的文件名")])
+        raise InputError(
+            [
+                Problem(
+                    "--code",
+                    "",
+                    f"--code 只能用于导入单个文件（本次 {len(files)} 个）；多个文件的部门代码取自各自的文件名",
+                )
+            ]
+        )
     return output if single else None
 
 
-def import_all(inputs: list[str], output: Path, rubric: Rubric, code: str | None = None,
-               year: int | None = None, force: bool = False) -> list[Outcome]:
+def import_all(
+    inputs: list[str],
+    output: Path,
+    rubric: Rubric,
+    code: str | None = None,
+    year: int | None = None,
+    force: bool = False,
+) -> list[Outcome]:
     """Import every input; a bad file is an outcome with its problems, never a stop for the others."""
     files = expand(inputs)
     if not files:
@@ -62,8 +79,16 @@ def import_all(inputs: list[str], output: Path, rubric: Rubric, code: str | None
             imported = import_file(source, rubric, code, year)
             target = single or output / default_name(imported)
             if target.resolve() in written:
-                raise InputError([Problem(display_path(source), "", f"输出文件 {display_path(target)} 与本次导入的 "
-                                          f"{display_path(written[target.resolve()])} 同名（部门代码与年度相同），未写出；请用 --code 区分")])
+                raise InputError(
+                    [
+                        Problem(
+                            display_path(source),
+                            "",
+                            f"输出文件 {display_path(target)} 与本次导入的 "
+                            f"{display_path(written[target.resolve()])} 同名（部门代码与年度相同），未写出；请用 --code 区分",
+                        )
+                    ]
+                )
             write(imported, target, force)
             written[target.resolve()] = source
             outcomes.append(Outcome(source, "imported", target, imported))
@@ -95,8 +120,16 @@ def report(outcomes: list[Outcome], console: Console, errors: Console, quiet: bo
         if o.imported is not None:
             data = o.imported.data
             total = data.get("stated_total")
-            table.add_row(o.source.name, "[green]已导入[/]", display_path(o.output or ""), data["department"]["name"],
-                          str(data["year"]), fmt(total) if total is not None else "—", str(len(o.imported.repairs)), o.imported.format)
+            table.add_row(
+                o.source.name,
+                "[green]已导入[/]",
+                display_path(o.output or ""),
+                data["department"]["name"],
+                str(data["year"]),
+                fmt(total) if total is not None else "—",
+                str(len(o.imported.repairs)),
+                o.imported.format,
+            )
         else:
             first = o.problems[0].message if o.problems else ""
             more = f"（另有 {len(o.problems) - 1} 个问题）" if len(o.problems) > 1 else ""

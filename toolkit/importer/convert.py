@@ -1,4 +1,5 @@
 """From a table file to a validated department record: read, locate, rebuild, extract, assemble."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,13 +7,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..problems import InputError, Problem
-from ..record import FORMAT_VERSION, SCHEMA, Record, parse_record
-from ..rubric import Rubric, load_rubric
-from .evidence import extract
-from .layout import Layout, locate
-from .sources import Grid, read_grid
-from .tree import Repair, Tree, rebuild
+from toolkit.core.problems import InputError, Problem
+from toolkit.core.record import FORMAT_VERSION, SCHEMA, Record, parse_record
+from toolkit.core.rubric import Rubric, load_rubric
+from toolkit.importer.evidence import extract
+from toolkit.importer.layout import Layout, locate
+from toolkit.importer.sources import Grid, read_grid
+from toolkit.importer.tree import Repair, Tree, rebuild
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_PROBLEMS = 50
@@ -63,7 +64,9 @@ def import_file(path: str | Path, rubric: Rubric | str, code: str | None = None,
         problems.sort(key=lambda p: p.line or 0)
         if len(problems) > MAX_PROBLEMS:  # a file that is wrong everywhere is not helped by 5000 lines
             hidden = len(problems) - MAX_PROBLEMS
-            problems = problems[:MAX_PROBLEMS] + [Problem(shown, "", f"另有 {hidden} 个问题未列出；此文件多半不是本评价指标体系的自评表")]
+            problems = problems[:MAX_PROBLEMS] + [
+                Problem(shown, "", f"另有 {hidden} 个问题未列出；此文件多半不是本评价指标体系的自评表")
+            ]
         raise InputError(problems)
     try:
         record = parse_record(data, f"{shown}（导入结果）", bound)
@@ -80,15 +83,30 @@ def _all_repairs(layout: Layout, tree: Tree) -> list[Repair]:
     return out + tree.repairs
 
 
-def _assemble(path: Path, grid: Grid, layout: Layout, tree: Tree, rubric: Rubric, code: str | None,
-              year: int | None, problems: list[Problem]) -> dict:
+def _assemble(
+    path: Path,
+    grid: Grid,
+    layout: Layout,
+    tree: Tree,
+    rubric: Rubric,
+    code: str | None,
+    year: int | None,
+    problems: list[Problem],
+) -> dict:
     shown = grid.file
     code = code or code_from(path)
     if code is None:
         code = "dept-" + hashlib.sha256(path.name.encode("utf-8")).hexdigest()[:8]
-        tree.repairs.append(Repair(None, f"文件名“{path.name}”中没有可作部门代码的英文字母或数字，部门代码暂记为 {code}（可用 --code 指定）"))
+        tree.repairs.append(
+            Repair(
+                None,
+                f"文件名“{path.name}”中没有可作部门代码的英文字母或数字，部门代码暂记为 {code}（可用 --code 指定）",
+            )
+        )
     elif not CODE_PATTERN.match(code):
-        problems.append(Problem(shown, "department.code", f"部门代码“{code}”只能含英文字母、数字、_ . -，且以字母或数字开头"))
+        problems.append(
+            Problem(shown, "department.code", f"部门代码“{code}”只能含英文字母、数字、_ . -，且以字母或数字开头")
+        )
     if year is None and layout.year is not None:
         year = layout.year.value  # type: ignore[assignment]
     if year is None:
@@ -140,7 +158,7 @@ def _source_note(path: Path, grid: Grid, layout: Layout, tree: Tree) -> str:
     repairs = _all_repairs(layout, tree)
     general = [str(r) for r in repairs if r.indicator is None]
     kept = f"表格层面的修复：{'；'.join(general)}；" if general else ""
-    return (f"{title}由 audit-toolkit import 自 {path.name}（{grid.format}，SHA-256 {digest}…）导入；"
-            f"共修复 {len(repairs)} 处。{kept}各指标的修复见其 source 说明")
-
-
+    return (
+        f"{title}由 audit-toolkit import 自 {path.name}（{grid.format}，SHA-256 {digest}…）导入；"
+        f"共修复 {len(repairs)} 处。{kept}各指标的修复见其 source 说明"
+    )

@@ -2,18 +2,21 @@
 the indicator's rule needs. Every candidate keeps the sentence it came from and `extracted: true`,
 so a reviewer can tell it from evidence entered by hand.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from decimal import Decimal
 
-from ..rubric import Indicator
-from ..rules import CountRatio, Proportional
+from toolkit.core.rubric import Indicator
+from toolkit.core.rules import CountRatio, Proportional
 
 _UNIT = r"(?:项|个|份|笔|件|次|家|宗)"
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-_COUNTS = re.compile(rf"共[^\d。；;，,]{{0,8}}?(\d+)\s*{_UNIT}[^。；;]*?其中\s*(\d+)\s*{_UNIT}\s*(未|没有|逾期|超期|超时|不|按时|已|均)")
+_COUNTS = re.compile(
+    rf"共[^\d。；;，,]{{0,8}}?(\d+)\s*{_UNIT}[^。；;]*?其中\s*(\d+)\s*{_UNIT}\s*(未|没有|逾期|超期|超时|不|按时|已|均)"
+)
 _FAILED_WORDS = ("未", "没有", "逾期", "超期", "超时", "不")
 _SENTENCE_END = "。！？!?；;"
 _CLAUSE_START = "，,。！？!?；;：:"
@@ -47,18 +50,31 @@ def extract(indicator: Indicator, reason: str | None) -> tuple[dict[str, object]
             return {}, ("原因栏有多个百分比，未自动提取计分依据" if rated else "原因栏未见百分比，未能提取计分依据")
         m = rated[0]
         sentence = _sentence(reason if same_length else text, m.start())
-        return {"rate": Decimal(m.group(1)), "sentence": sentence, "extracted": True}, f"计分依据取自未达标原因栏的百分比 {m.group(1)}%"
+        return {
+            "rate": Decimal(m.group(1)),
+            "sentence": sentence,
+            "extracted": True,
+        }, f"计分依据取自未达标原因栏的百分比 {m.group(1)}%"
     if isinstance(rule, CountRatio):
         found = list(_COUNTS.finditer(text))
         if len(found) != 1:
-            return {}, ("原因栏有多组“共…其中…”数字，未自动提取计分依据" if found else "原因栏未见“共N项……其中M项”，未能提取计分依据")
+            return {}, (
+                "原因栏有多组“共…其中…”数字，未自动提取计分依据"
+                if found
+                else "原因栏未见“共N项……其中M项”，未能提取计分依据"
+            )
         m = found[0]
         total, part = int(m.group(1)), int(m.group(2))
         if part > total:
             return {}, f"原因栏“共{total}项，其中{part}项”前后矛盾，未提取计分依据"
         failed = m.group(3) in _FAILED_WORDS
         sentence = _sentence(reason if same_length else text, m.start())
-        evidence: dict[str, object] = {"total": total, ("failed" if failed else "passed"): part, "sentence": sentence, "extracted": True}
+        evidence: dict[str, object] = {
+            "total": total,
+            ("failed" if failed else "passed"): part,
+            "sentence": sentence,
+            "extracted": True,
+        }
         word = "未合规" if failed else "合规"
         return evidence, f"计分依据取自未达标原因栏（共 {total} 项，{part} 项{word}）"
     return {}, f"计分规则（{rule.type}）所需依据未能从原因栏自动提取"

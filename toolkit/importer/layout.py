@@ -4,16 +4,17 @@ the budget block, the goals, the total and the grade.
 Only the table's own vocabulary (column and field labels) lives here; indicator names and weights
 come from the rubric.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..problems import Problem
-from ..rubric import Rubric
-from .sources import Grid, Row
-from .text import clean, key, label_key, parse_number, shown, split_numbered
+from toolkit.core.problems import Problem
+from toolkit.core.rubric import Rubric
+from toolkit.importer.sources import Grid, Row
+from toolkit.importer.text import clean, key, label_key, parse_number, shown, split_numbered
 
 # Field labels of the table, as matching keys (see text.key).
 _LEVEL = re.compile(r"^([一二三四五])级指标(名称)?$")
@@ -26,7 +27,13 @@ _MEASURE = ("改进措施", "整改措施", "改进建议")
 _DEPARTMENT = {"部门名称", "单位名称", "部门单位名称", "预算部门", "部门"}
 _UNITS = ("单位数",)
 _GOALS = {"年度整体绩效目标", "年度总体绩效目标", "整体绩效目标", "年度绩效目标", "部门整体绩效目标"}
-_COMPLETIONS = {"整体绩效目标完成情况", "绩效目标完成情况", "年度绩效目标完成情况", "目标完成情况", "总体绩效目标完成情况"}
+_COMPLETIONS = {
+    "整体绩效目标完成情况",
+    "绩效目标完成情况",
+    "年度绩效目标完成情况",
+    "目标完成情况",
+    "总体绩效目标完成情况",
+}
 _UNMET = {"未能完成原因", "未完成原因", "未完成目标原因"}
 _BUDGET = ("年度部门预算情况", "部门预算情况", "年度预算情况")
 _BUDGET_TOTAL = ("总预算", "预算总额", "年度预算总额")
@@ -165,7 +172,12 @@ def _basic(rows: list[Row], layout: Layout) -> None:
     for row in rows:
         for col, text in _filled(row):
             k = label_key(text)
-            if layout.title is None and (text.lstrip().startswith("#") or "自评" in text) and col == 0 and len(_filled(row)) == 1:
+            if (
+                layout.title is None
+                and (text.lstrip().startswith("#") or "自评" in text)
+                and col == 0
+                and len(_filled(row)) == 1
+            ):
                 layout.title = clean(text).lstrip("#").strip()
             if k in _DEPARTMENT and layout.department is None:
                 value = _next_value(row, col, labels)
@@ -212,9 +224,13 @@ def _budget(rows: list[Row], layout: Layout) -> None:
     if total_at is None:
         return
     label_index, total_col = total_at
-    value_index = next((i for i in range(label_index + 1, len(rows)) if parse_number(rows[i].cell(total_col))[0] is not None), None)
+    value_index = next(
+        (i for i in range(label_index + 1, len(rows)) if parse_number(rows[i].cell(total_col))[0] is not None), None
+    )
     if value_index is None:
-        layout.problems.append(Problem("", "总预算", "“总预算”下方没有金额（应为数字，单位万元）", rows[label_index].number))
+        layout.problems.append(
+            Problem("", "总预算", "“总预算”下方没有金额（应为数字，单位万元）", rows[label_index].number)
+        )
         return
     values = rows[value_index]
     notes: list[str] = []
@@ -228,10 +244,14 @@ def _budget(rows: list[Row], layout: Layout) -> None:
         amount, grouped = parse_number(text)
         leaf_row = next((i for i in range(value_index - 1, start - 1, -1) if clean(rows[i].cell(col))), None)
         if amount is None:
-            layout.problems.append(Problem("", "预算", f"第 {col + 1} 列“{shown(text)}”应为金额（万元）", values.number))
+            layout.problems.append(
+                Problem("", "预算", f"第 {col + 1} 列“{shown(text)}”应为金额（万元）", values.number)
+            )
             continue
         if leaf_row is None or leaf_row <= label_index - 1:
-            layout.problems.append(Problem("", "预算", f"第 {col + 1} 列金额 {text} 上方没有预算科目名称", values.number))
+            layout.problems.append(
+                Problem("", "预算", f"第 {col + 1} 列金额 {text} 上方没有预算科目名称", values.number)
+            )
             continue
         if grouped:
             notes.append(f"{clean(rows[leaf_row].cell(col))}“{clean(text)}”含千位分隔符，按 {amount} 读取")
@@ -247,8 +267,12 @@ def _budget(rows: list[Row], layout: Layout) -> None:
     main = next((g for g in groups if any(w in key(g) for w in _BUDGET_MAIN_GROUP)), next(iter(groups)))
     details = {n: v for g, items in groups.items() if g != main for n, v in items.items()}
     if len(groups) > 1:
-        notes.append(f"“{main}”下各项作为预算构成（应合计等于总预算），其余（{'、'.join(g for g in groups if g != main)}）仅列示")
-    layout.budget = Located({"total": total, "components": groups[main], "details": details}, values.number, tuple(notes))
+        notes.append(
+            f"“{main}”下各项作为预算构成（应合计等于总预算），其余（{'、'.join(g for g in groups if g != main)}）仅列示"
+        )
+    layout.budget = Located(
+        {"total": total, "components": groups[main], "details": details}, values.number, tuple(notes)
+    )
 
 
 def _group_above(rows: list[Row], leaf_row: int, col: int, total_col: int, label_index: int) -> str:
@@ -280,7 +304,9 @@ def _total(row: Row, columns: Columns, rubric: Rubric) -> Located:
     if col != columns.score:
         side = "左" if columns.score is not None and col < columns.score else "右"
         gap = abs(col - (columns.score or 0))
-        notes.append(f"总分 {clean(row.cell(col))} 位于得分列{side}侧 {gap} 列（“{columns.label(col)}”列），按填报总分读取")
+        notes.append(
+            f"总分 {clean(row.cell(col))} 位于得分列{side}侧 {gap} 列（“{columns.label(col)}”列），按填报总分读取"
+        )
     if len(found) > 1:
         others = "、".join(clean(row.cell(c)) for c, _ in found if c != col)
         notes.append(f"总分行另有数字 {others}，取最靠近得分列者")
@@ -299,7 +325,9 @@ def _grade(row: Row, rubric: Rubric, layout: Layout) -> Located:
     if len(ticked) == 1:
         return Located(ticked[0], row.number, (f"评价等级按勾选标记“√{ticked[0]}”读取",) if len(marks) > 1 else ())
     if len(ticked) > 1:
-        layout.problems.append(Problem("", "评价等级", f"勾选了多个等级（{'、'.join(ticked)}），应只勾选一个", row.number))
+        layout.problems.append(
+            Problem("", "评价等级", f"勾选了多个等级（{'、'.join(ticked)}），应只勾选一个", row.number)
+        )
         return Located(None, row.number)
     plain = [n for n in names if key(text) == key(n)]
     if plain:

@@ -4,6 +4,7 @@ The format and the encoding are told from the content, not the file name. Merged
 rowspan/colspan (HTML) become one value followed by blanks, exactly as in the extracted text, so that
 one layout reader serves every format.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..problems import InputError, Problem, display_path
+from toolkit.core.problems import InputError, Problem, display_path
 
 MAX_BYTES = 20 * 1024 * 1024  # published tables are a few hundred KB; anything far larger is not one
 MAX_ROWS = 5000  # a self-evaluation table has well under a hundred rows
@@ -266,7 +267,7 @@ def _span(value: str | None) -> int:
 def _read_html(path: Path, text: str, encoding: str) -> Grid:
     parser = _TableParser()
     for start in range(0, len(text), 65536):  # fed in pieces so a page of endless rows stops at the row limit
-        parser.feed(text[start:start + 65536])
+        parser.feed(text[start : start + 65536])
         if len(parser.rows) >= MAX_ROWS:
             break
     else:

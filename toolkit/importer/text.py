@@ -1,4 +1,5 @@
 """Cell text: cleaning for storage, keys for matching names, and numbers as published tables write them."""
+
 from __future__ import annotations
 
 import functools
@@ -26,7 +27,6 @@ def _dropped() -> dict[int, None]:
     """Every space, quote and punctuation character of the Basic Multilingual Plane, for str.translate."""
     chars = (chr(i) for i in range(0x10000))
     return {ord(ch): None for ch in chars if ch.isspace() or ch in _QUOTES or unicodedata.category(ch).startswith("P")}
-
 
 
 def key(text: str | None) -> str:
@@ -70,13 +70,16 @@ def shown(text: str, n: int = 24) -> str:
 _MARKERS = (
     (re.compile(r"(?:^|(?<=[\s。；;！!？?]))(\d{1,2})\s*[.．、)）](?!\d)"), int),
     (re.compile(r"(?:^|(?<=[\s。；;！!？?]))[(（](\d{1,2})[)）]"), int),
-    (re.compile(r"(?:^|(?<=[\s。；;！!？?]))([一二三四五六七八九十]{1,3})、"), lambda s: _CN.index(s) + 1 if s in _CN else 0),
+    (
+        re.compile(r"(?:^|(?<=[\s。；;！!？?]))([一二三四五六七八九十]{1,3})、"),
+        lambda s: _CN.index(s) + 1 if s in _CN else 0,
+    ),
 )
 _CN = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五")
 
 
 def split_numbered(text: str) -> tuple[str, ...]:
-    """"1. … 2. …" in one cell -> ("…", "…"); text without such numbering -> (text,) ; "" -> ()."""
+    """ "1. … 2. …" in one cell -> ("…", "…"); text without such numbering -> (text,) ; "" -> ()."""
     text = clean(text)
     if not text:
         return ()

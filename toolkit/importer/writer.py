@@ -1,4 +1,5 @@
 """Writing an imported record: human-readable YAML, checked by loading it back, replacing atomically."""
+
 from __future__ import annotations
 
 import os
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from ..problems import InputError, Problem, display_path
-from ..record import load_record
-from .convert import Imported
+from toolkit.core.problems import InputError, Problem, display_path
+from toolkit.core.record import load_record
+from toolkit.importer.convert import Imported
 
 HEADER = "# {title}\n# 由 audit-toolkit import 自动导入；各指标的 source 说明写明原表行号与所作修复，请核对后使用。\n"
 
@@ -33,7 +34,9 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 def dump(imported: Imported) -> str:
     """The record as YAML text, with a comment header naming the source."""
     title = f"{imported.data['department']['name']} {imported.data['year']} 年度部门整体支出绩效自评（导入自 {imported.source.name}）"
-    body = yaml.dump(imported.data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120, default_flow_style=False)
+    body = yaml.dump(
+        imported.data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120, default_flow_style=False
+    )
     return HEADER.format(title=title) + body
 
 
@@ -65,7 +68,9 @@ def write(imported: Imported, target: Path, force: bool = False) -> Path:
         os.replace(tmp, target)
     except InputError as exc:
         tmp.unlink(missing_ok=True)
-        raise InputError([Problem(shown, p.field, f"写出的记录无法通过校验：{p.message}", p.line) for p in exc.problems]) from None
+        raise InputError(
+            [Problem(shown, p.field, f"写出的记录无法通过校验：{p.message}", p.line) for p in exc.problems]
+        ) from None
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InputError([Problem(shown, "", f"无法写入输出文件：{exc.strerror}")]) from None

@@ -1,0 +1,135 @@
+"""Published HTML: self-contained, no code, escaped department text, a provenance footer; checked in Chromium."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from toolkit import __version__
+from toolkit.batch.department import build_department
+from toolkit.batch.runner import discover
+
+SEED_HTML = Path("2022/huangpu-zwsj/audit.html")
+
+
+@pytest.fixture(scope="module")
+def seed_html(shipped_run) -> str:
+    out, _ = shipped_run
+    return (out / SEED_HTML).read_text(encoding="utf-8")
+
+
+def test_seed_report_states_total_grade_and_subtotals(seed_html):
+    assert "94.2" in seed_html and "“<strong>优</strong>”" in seed_html
+    assert "46.38" in seed_html and "47.82" in seed_html
+
+
+def test_seed_report_has_every_section(seed_html):
+    for heading in (
+        "一、部门基本情况",
+        "二、绩效目标及完成情况",
+        "三、预算情况",
+        "四、自评得分及等级",
+        "五、指标分析",
+        "六、存在问题及原因",
+        "七、改进措施及建议",
+        "八、复核意见",
+        "附表：指标明细",
+    ):
+        assert f">{heading}<" in seed_html
+
+
+def test_seed_report_lists_the_findings_with_their_numbers(seed_html):
+    assert "BUDGET_SUM_MISMATCH" in seed_html and "11,887.74" in seed_html
+    assert "ROUNDING_DIFFERENCE" in seed_html and "9.888" in seed_html
+    assert "TRUNCATED_TEXT" in seed_html and "UNNAMED_INDICATOR" in seed_html
+
+
+def test_report_contains_no_code_prompts_or_parameters(seed_html):
+    body = seed_html[seed_html.index("<main") :]
+    assert "open_report" not in body and "record_path" not in body and "Optional" not in body
+    assert 'class="jp-InputPrompt' not in body and "highlight-ipynb" not in body and "In&nbsp;[" not in body
+
+
+def test_report_fetches_nothing(seed_html):
+    assert "<script" not in seed_html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", seed_html)
+    assert "@import" not in seed_html and not re.search(r"url\((?!data:)", seed_html)
+
+
+def test_report_footer_records_provenance(seed_html, seed_result):
+    footer = seed_html[seed_html.index('<footer class="provenance">') :]
+    assert "gz-dept-overall-2022（版本 2022.1）" in footer
+    assert f"audit-toolkit {__version__}" in footer
+    assert seed_result.record_sha256[:16] in footer
+    assert re.search(r"生成时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", footer)
+
+
+def test_department_text_is_escaped_in_the_report(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    data = yaml.safe_load((root / "params/huangpu-zwsj-2022.yaml").read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    data["indicators"]["资产配置合规性"]["reason"] = "<script>alert('x')</script>超标配置<b>办公设备</b>"
+    data["department"]["name"] = "示例<i>局</i>"
+    record = tmp_path / "xss.yaml"
+    record.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    payload, message = build_department(record, tmp_path / "out", None)
+    assert payload is not None, message
+    html = (tmp_path / "out" / "audit.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "<b>办公设备</b>" not in html and "<i>局</i>" not in html
+    assert "&lt;script&gt;alert(" in html and "&lt;b&gt;办公设备&lt;/b&gt;" in html
+    assert "示例&lt;i&gt;局&lt;/i&gt;" in html
+
+
+@pytest.fixture(scope="module")
+def chromium_page():
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("headless Chromium is missing: `make system-deps` installs the Debian package")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        yield page
+        browser.close()
+
+
+@pytest.mark.browser
+def test_report_opens_offline_in_chromium_with_charts(shipped_run, chromium_page, tmp_path):
+    out, _ = shipped_run
+    page = chromium_page
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((out / SEED_HTML).resolve().as_uri(), wait_until="load")
+    leaving = [u for u in requests if not (u.startswith("file://") or u.startswith("data:"))]
+    assert leaving == [] and errors == []
+    images = page.eval_on_selector_all("figure.chart img", "imgs => imgs.map(i => ({w: i.naturalWidth, alt: i.alt}))")
+    assert len(images) == 3 and all(i["w"] > 300 and len(i["alt"]) > 20 for i in images)
+    assert page.evaluate("document.fonts.check('16px AuditSans', '履职效能')")
+    assert "94.2" in page.inner_text(".key-figures")
+    shot = tmp_path / "seed-report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 100_000
+
+
+@pytest.mark.browser
+def test_index_page_links_every_department(shipped_run, chromium_page):
+    out, outcomes = shipped_run
+    page = chromium_page
+    page.goto((out / "index.html").resolve().as_uri(), wait_until="load")
+    rows = page.inner_text("table.index")
+    assert "广州市黄埔区政务服务数据管理局" in rows and "94.2" in rows
+    hrefs = page.eval_on_selector_all("a", "as => as.map(a => a.getAttribute('href'))")
+    departments = [o for o in outcomes if o.kind == "department"]
+    assert len(departments) == len(discover([Path(__file__).resolve().parents[2] / "params"]))
+    for outcome in departments:
+        assert any(h.startswith(f"{outcome.year}/{outcome.code}/audit.html") for h in hrefs)
+    assert all((out / h).exists() for h in hrefs)

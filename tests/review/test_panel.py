@@ -1,0 +1,125 @@
+"""The review panel's logic without a browser: what it lists, what Save writes, and what it refuses to write."""
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from toolkit.core.record import load_record
+from toolkit.core.scoring import score
+from toolkit.review.files import review_path_for
+from toolkit.review.panel import open_review
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
+
+
+@pytest.fixture
+def record_path(tmp_path) -> Path:
+    path = tmp_path / SEED.name
+    shutil.copyfile(SEED, path)
+    return path
+
+
+def row(panel, indicator_id):
+    return next(r for r in panel.rows if r.indicator.id == indicator_id)
+
+
+def decision(panel, code, indicator=None):
+    return next(d for d in panel.decision_rows if d.code == code and d.indicator == indicator)
+
+
+def test_panel_lists_every_indicator_with_weight_self_and_recomputed_score(record_path):
+    panel = open_review(record_path)
+    assert len(panel.rows) == 26
+    spending = row(panel, "部门预算资金支出率")
+    texts = " ".join(child.value for child in spending.box.children[:4])
+    assert "10" in texts and "9.88" in texts and "9.89" in texts
+    assert spending.score.placeholder == "自评 9.88"
+
+
+def test_panel_lists_findings_under_their_indicator_and_department_wide_ones_apart(record_path):
+    panel = open_review(record_path)
+    keys = {(d.code, d.indicator) for d in panel.decision_rows}
+    assert ("ROUNDING_DIFFERENCE", "部门预算资金支出率") in keys and ("BUDGET_SUM_MISMATCH", None) in keys
+    assert len([k for k in keys if k[0] == "LOW_TARGET_VALUES"]) == 2
+
+
+def test_save_writes_the_review_and_the_audited_total_changes(record_path):
+    panel = open_review(record_path)
+    panel.reviewer.value = "张审核"
+    panel.date.value = "2026-12-01"
+    row(panel, "资产配置合规性").score.value = "0.5"
+    row(panel, "资产配置合规性").reason.value = "抽查发现超标准配置"
+    budget = decision(panel, "BUDGET_SUM_MISMATCH")
+    budget.decision.value, budget.note.value = "dismissed", "尾数舍入"
+    assert "复核后总分 <b>93.7</b>" in panel.summary.value
+    assert panel.save() is True
+    assert "已保存" in panel.message.value and "93.7" in panel.message.value
+    result = score(load_record(record_path))
+    assert (result.total, result.audited_total) == (Decimal("94.20"), Decimal("93.70"))
+    assert result.review.decisions[0].note == "尾数舍入"
+    assert record_path.read_bytes() == SEED.read_bytes()  # the record itself is never written
+
+
+def test_save_with_problems_lists_them_in_words_and_writes_nothing(record_path):
+    panel = open_review(record_path)
+    row(panel, "资产配置合规性").score.value = "3"
+    row(panel, "数据质量").score.value = "abc"
+    row(panel, "数据质量").reason.value = "理由"
+    decision(panel, "TRUNCATED_TEXT").decision.value = "dismissed"
+    assert panel.save() is False
+    message = panel.message.value
+    assert "未保存" in message and "5 处问题" in message
+    for part in (
+        "复核人",
+        "“资产配置合规性”的复核得分",
+        "超过指标“资产配置合规性”的分值 2",
+        "“资产配置合规性”的调整理由",
+        "“数据质量”的复核得分",
+        "应为数字",
+        "须在 note 中说明理由",
+    ):
+        assert part in message, part
+    assert not review_path_for(record_path).exists()
+
+
+def test_save_refused_keeps_the_previous_review_file(record_path):
+    panel = open_review(record_path)
+    panel.reviewer.value = "张审核"
+    row(panel, "资产配置合规性").score.value = "0.5"
+    row(panel, "资产配置合规性").reason.value = "超标准配置"
+    assert panel.save()
+    before = review_path_for(record_path).read_bytes()
+    row(panel, "资产配置合规性").reason.value = ""
+    assert panel.save() is False
+    assert review_path_for(record_path).read_bytes() == before
+
+
+def test_panel_reopens_with_the_saved_review_filled_in(record_path):
+    first = open_review(record_path)
+    first.reviewer.value = "张审核"
+    row(first, "资产配置合规性").score.value = "0.5"
+    row(first, "资产配置合规性").reason.value = "超标准配置"
+    decision(first, "LOW_TARGET_VALUES", "部门整体绩效目标产出指标完成情况").decision.value = "accepted"
+    assert first.save()
+    again = open_review(record_path)
+    assert again.collect() == first.collect()
+    assert again.message.value == ""
+
+
+def test_panel_opens_on_a_broken_review_file_and_says_what_is_wrong(record_path):
+    review_path_for(record_path).write_text(
+        "reviewer: 张审核\ndate: 2026-12-01\nadjustments:\n  - indicator: 数据质量\n    audited_score: 5\n",
+        encoding="utf-8",
+    )
+    panel = open_review(record_path)
+    assert "现有复核文件有问题" in panel.message.value and "超过指标“数据质量”的分值 2" in panel.message.value
+    assert row(panel, "数据质量").score.value == "5"  # kept, for the auditor to correct
+
+
+def test_panel_displays_as_its_widget(record_path):
+    panel = open_review(record_path)
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle

@@ -1,0 +1,277 @@
+"""The rubric: a versioned YAML declaration of the indicator tree, grade bands, rounding and tolerances."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from toolkit.core.numbers import ZERO, RoundingMode, fmt
+from toolkit.core.paths import RUBRIC_DIR
+from toolkit.core.problems import InputError, Problem, display_path, dotted
+from toolkit.core.rules import Rule
+from toolkit.core.validation import problems_from
+from toolkit.core.yamlio import read_yaml, with_lines
+
+SCHEMA = "audit-toolkit/rubric"
+FORMAT_VERSION = 1
+PLACEHOLDER_LABEL = "（原表未列名称）"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Node(_Frozen):
+    """A group (has children) or an indicator (has a rule)."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None  # defaults to the id
+    weight: Decimal = Field(ge=0)
+    explanation: str | None = None
+    placeholder: bool = False  # the source table gives no name: never invent one
+    rule: Rule | None = None
+    children: tuple[Node, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The name shown to people."""
+        return PLACEHOLDER_LABEL if self.placeholder else (self.name or self.id)
+
+
+class Rounding(_Frozen):
+    mode: RoundingMode = RoundingMode.HALF_UP
+    places: int = Field(default=2, ge=0, le=6)
+
+
+class Tolerance(_Frozen):
+    score: Decimal = Field(default=Decimal("0.01"), ge=0)
+    budget: Decimal = Field(default=Decimal("0.01"), ge=0)
+
+
+class GradeBand(_Frozen):
+    grade: str = Field(min_length=1)
+    min: Decimal  # inclusive
+
+
+class RubricFile(_Frozen):
+    """The file as declared; `Rubric` adds what is derived from it."""
+
+    schema_: str = Field(alias="schema")
+    format_version: int
+    id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    source: str | None = None
+    total_weight: Decimal = Field(default=Decimal(100), gt=0)
+    rounding: Rounding = Rounding()
+    tolerance: Tolerance = Tolerance()
+    grades: tuple[GradeBand, ...] = Field(min_length=1)
+    tree: tuple[Node, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """A leaf of the tree, with the groups above it (outermost first)."""
+
+    node: Node
+    groups: tuple[Node, ...]
+
+    @property
+    def id(self) -> str:
+        return self.node.id
+
+    @property
+    def label(self) -> str:
+        return self.node.label
+
+    @property
+    def weight(self) -> Decimal:
+        return self.node.weight
+
+    @property
+    def rule(self) -> Rule:
+        return self.node.rule  # type: ignore[return-value]  # validated: every leaf has one
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A validated rubric with its indicators flattened in table order."""
+
+    declaration: RubricFile
+    indicators: tuple[Indicator, ...]
+    sha256: str
+
+    @property
+    def id(self) -> str:
+        return self.declaration.id
+
+    @property
+    def version(self) -> str:
+        return self.declaration.version
+
+    @property
+    def tree(self) -> tuple[Node, ...]:
+        return self.declaration.tree
+
+    @property
+    def rounding(self) -> Rounding:
+        return self.declaration.rounding
+
+    @property
+    def tolerance(self) -> Tolerance:
+        return self.declaration.tolerance
+
+    @property
+    def depth(self) -> int:
+        return max(len(i.groups) for i in self.indicators) + 1
+
+    def indicator(self, ref: str) -> Indicator | None:
+        """Look an indicator up by id, or by its exact name."""
+        found = self._by_id().get(ref)
+        return found or next((i for i in self.indicators if i.node.name == ref), None)
+
+    def _by_id(self) -> dict[str, Indicator]:
+        cache = self.__dict__.get("_index")
+        if cache is None:
+            cache = {i.id: i for i in self.indicators}
+            object.__setattr__(self, "_index", cache)
+        return cache
+
+    def grade_for(self, total: Decimal) -> str:
+        """The band whose lower bound (inclusive) the total reaches; bands are checked highest first."""
+        for band in self.declaration.grades:
+            if total >= band.min:
+                return band.grade
+        return self.declaration.grades[-1].grade
+
+
+def _flatten(nodes: tuple[Node, ...], above: tuple[Node, ...] = ()) -> list[Indicator]:
+    out: list[Indicator] = []
+    for node in nodes:
+        out += _flatten(node.children, above + (node,)) if node.children else [Indicator(node, above)]
+    return out
+
+
+def _tree_problems(nodes: tuple[Node, ...], loc: tuple, seen: dict[str, tuple]) -> list[tuple[tuple, str]]:
+    problems: list[tuple[tuple, str]] = []
+    for i, node in enumerate(nodes):
+        here = loc + (i,)
+        if node.id in seen:
+            problems.append((here + ("id",), f"ID “{node.id}” 重复（已在 {dotted(seen[node.id])} 使用）"))
+        seen.setdefault(node.id, here)
+        if node.children:
+            total = sum((c.weight for c in node.children), ZERO)
+            if total != node.weight:
+                parts = " + ".join(fmt(c.weight) for c in node.children)
+                problems.append(
+                    (here + ("weight",), f"“{node.label}”分值 {fmt(node.weight)}，但下级合计 {parts} = {fmt(total)}")
+                )
+            if node.rule is not None:
+                problems.append((here + ("rule",), "有下级指标的分组不应设计分规则"))
+            problems += _tree_problems(node.children, here + ("children",), seen)
+        else:
+            if node.rule is None:
+                problems.append((here + ("rule",), f"末级指标“{node.label}”缺少计分规则（rule）"))
+            else:
+                problems += [(here + ("rule",), msg) for msg in node.rule.weight_problems(node.weight)]
+    return problems
+
+
+def _semantic_problems(decl: RubricFile) -> list[tuple[tuple, str]]:
+    problems: list[tuple[tuple, str]] = []
+    if decl.schema_ != SCHEMA:
+        problems.append((("schema",), f"应为 {SCHEMA}，实际为 {decl.schema_!r}"))
+    if decl.format_version != FORMAT_VERSION:
+        problems.append((("format_version",), f"本工具支持第 {FORMAT_VERSION} 版格式，实际为 {decl.format_version}"))
+    top = sum((n.weight for n in decl.tree), ZERO)
+    if top != decl.total_weight:
+        parts = " + ".join(fmt(n.weight) for n in decl.tree)
+        problems.append((("tree",), f"一级指标分值合计 {parts} = {fmt(top)}，应为 {fmt(decl.total_weight)}"))
+    problems += _tree_problems(decl.tree, ("tree",), {})
+    bounds = [g.min for g in decl.grades]
+    if bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
+        problems.append((("grades",), "评价等级应按下限从高到低排列，且下限互不相同"))
+    names = [g.grade for g in decl.grades]
+    problems += [(("grades",), f"评价等级“{n}”重复") for n in sorted({n for n in names if names.count(n) > 1})]
+    if bounds and bounds[-1] > 0:
+        problems.append((("grades",), f"最低等级的下限应为 0，实际为 {fmt(bounds[-1])}（否则低分无等级）"))
+    return problems
+
+
+def parse_rubric(data: object, path: str | Path) -> Rubric:
+    """Validate a parsed rubric file; every problem is reported at once with its line."""
+    try:
+        decl = RubricFile.model_validate(data)
+    except ValidationError as exc:
+        raise with_lines(path, problems_from(exc)) from None
+    problems = _semantic_problems(decl)
+    if problems:
+        raise with_lines(path, problems)
+    return Rubric(decl, tuple(_flatten(decl.tree)), content_sha256(path, data))
+
+
+def content_sha256(path: str | Path, data: object) -> str:
+    """The file's digest; for data built in memory (no such file), the digest of its canonical JSON."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def builtin_ids() -> list[str]:
+    return sorted(p.stem for p in RUBRIC_DIR.glob("*.yaml"))
+
+
+def resolve(ref: str | Path) -> Path:
+    """A rubric reference (built-in id or file path) as a file path."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    builtin = RUBRIC_DIR / f"{ref}.yaml"
+    if builtin.exists():
+        return builtin
+    raise InputError([Problem(str(ref), "", f"未知的评价指标体系（rubric）ID，内置可用：{'、'.join(builtin_ids())}")])
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: Path, mtime_ns: int, size: int) -> Rubric:
+    return parse_rubric(read_yaml(path, "评价指标体系"), path)
+
+
+def load_rubric(ref: str | Path) -> Rubric:
+    """Load a rubric by built-in id or path; raises InputError listing every problem."""
+    path = resolve(ref).resolve()
+    try:
+        stat = path.stat()
+    except OSError:
+        raise InputError([Problem(display_path(path), "", "找不到评价指标体系文件")]) from None
+    return _load_cached(path, stat.st_mtime_ns, stat.st_size)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    if value == value.to_integral_value():
+        return dumper.represent_int(int(value))
+    return dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+_Dumper.add_multi_representer(RoundingMode, lambda d, v: d.represent_str(v.value))
+
+
+def dump_rubric(rubric: Rubric) -> str:
+    """The rubric as YAML text that loads back to an equal declaration."""
+    data = rubric.declaration.model_dump(by_alias=True, exclude_defaults=True)
+    data = {"schema": SCHEMA, "format_version": FORMAT_VERSION, **data}
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)

@@ -1,0 +1,260 @@
+"""Scoring rule types. A rule is declared in the rubric; it turns a record's evidence into a raw score.
+
+Every rule promises: `evidence_problems(evidence)` lists what is wrong with a record's evidence,
+and `compute(weight, evidence)` returns the unrounded score and the formula in Chinese,
+or None when the rule leaves the score to the evaluator.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from toolkit.core.numbers import HUNDRED, ZERO, fmt
+
+Evidence = dict[str, object]
+Computed = tuple[Decimal, str]
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    required: ClassVar[tuple[str, ...]] = ()  # evidence keys the rule needs
+    optional: ClassVar[tuple[str, ...]] = ("note", "sentence", "extracted")  # provenance, never computed on
+
+    label: str | None = None  # optional wording of the standard as printed in the rubric
+
+    def weight_problems(self, weight: Decimal) -> list[str]:
+        """Rule parameters that cannot work with this weight."""
+        return []
+
+    def evidence_problems(self, evidence: Evidence) -> list[tuple[str, str]]:
+        return [(key, "应为不小于 0 的数字") for key in self.required if not _is_number(evidence.get(key))] + [
+            (key, f"该计分规则（{self.type}）不使用此项依据，可用：{'、'.join(self.required) or '无'}")
+            for key in evidence
+            if key not in self.required and key not in self.optional
+        ]
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed | None:
+        return None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value >= 0
+
+
+def _d(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)  # type: ignore[arg-type]
+
+
+class Judgement(_Rule):
+    """The evaluator's score within [0, weight]; a reason is required below full marks."""
+
+    type: Literal["judgement"]
+    required: ClassVar[tuple[str, ...]] = ()
+
+
+class Proportional(_Rule):
+    """Rate (in percent) × weight, full marks from `full_at` percent (按完成比例计分，满分为止)."""
+
+    type: Literal["proportional"]
+    full_at: Decimal = Field(default=HUNDRED, gt=0)
+    required: ClassVar[tuple[str, ...]] = ("rate",)
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
+        rate = _d(evidence["rate"])
+        share = min(rate, self.full_at) / self.full_at
+        counted = f"{fmt(weight)} × {fmt(min(rate, self.full_at), 4)}%"
+        # 10 × 98.88% reads as it is meant; the share of full_at only needs saying when it is not 100%.
+        return weight * share, counted if self.full_at == HUNDRED else f"{counted} ÷ {fmt(self.full_at)}%"
+
+
+class Ratio(_Rule):
+    """actual ÷ target × weight for ≥ targets, target ÷ actual × weight for ≤ targets; capped at the weight."""
+
+    type: Literal["ratio"]
+    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
+    required: ClassVar[tuple[str, ...]] = ("actual", "target")
+
+    def evidence_problems(self, evidence: Evidence) -> list[tuple[str, str]]:
+        problems = super().evidence_problems(evidence)
+        if not problems and _d(evidence["target"]) == 0:
+            problems.append(("target", "目标值不能为 0"))
+        return problems
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
+        actual, target = _d(evidence["actual"]), _d(evidence["target"])
+        if self.direction == "higher_is_better":
+            return weight * min(
+                actual / target, Decimal(1)
+            ), f"{fmt(weight)} × 实际值 {fmt(actual, 4)} ÷ 目标值 {fmt(target, 4)}（满分为止）"
+        if actual == 0:
+            return weight, f"实际值为 0，不超过目标值 {fmt(target, 4)}，得满分"
+        return weight * min(
+            target / actual, Decimal(1)
+        ), f"{fmt(weight)} × 目标值 {fmt(target, 4)} ÷ 实际值 {fmt(actual, 4)}（满分为止）"
+
+
+class CountRatio(_Rule):
+    """Compliant cases ÷ all cases × weight (按比例计分); evidence gives `total` and `passed` or `failed`."""
+
+    type: Literal["count_ratio"]
+    required: ClassVar[tuple[str, ...]] = ("total",)
+    optional: ClassVar[tuple[str, ...]] = ("passed", "failed", "note", "sentence", "extracted")
+
+    def evidence_problems(self, evidence: Evidence) -> list[tuple[str, str]]:
+        problems = super().evidence_problems(evidence)
+        given = [k for k in ("passed", "failed") if k in evidence]
+        if len(given) != 1:
+            problems.append(("passed", "应给出 passed（合规数）或 failed（不合规数）其中之一"))
+        elif not _is_number(evidence[given[0]]):
+            problems.append((given[0], "应为不小于 0 的整数"))
+        elif not problems and _d(evidence[given[0]]) > _d(evidence["total"]):
+            problems.append((given[0], f"不能大于总数 {evidence['total']}"))
+        return problems
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
+        total = _d(evidence["total"])
+        passed = _d(evidence["passed"]) if "passed" in evidence else total - _d(evidence["failed"])
+        if total == 0:
+            return weight, "无应计事项，得满分"
+        return weight * passed / total, f"{fmt(weight)} × {fmt(passed)} ÷ {fmt(total)}"
+
+
+class PerUnitDeduction(_Rule):
+    """Full marks within `limit`; `points` off per `unit` beyond it, down to zero (每超过一个百分点扣0.5分，扣完为止)."""
+
+    type: Literal["per_unit_deduction"]
+    limit: Decimal
+    unit: Decimal = Field(default=Decimal(1), gt=0)
+    points: Decimal = Field(gt=0)
+    direction: Literal["over", "under"] = "over"
+    required: ClassVar[tuple[str, ...]] = ("value",)
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
+        value = _d(evidence["value"])
+        excess = max(ZERO, value - self.limit if self.direction == "over" else self.limit - value)
+        deduction = excess / self.unit * self.points
+        side = "超出" if self.direction == "over" else "低于"
+        return max(
+            ZERO, weight - deduction
+        ), f"{fmt(weight)} − {side}{fmt(excess, 4)} ÷ {fmt(self.unit)} × {fmt(self.points)}（扣完为止）"
+
+
+class PerCaseDeduction(_Rule):
+    """`points` off per non-compliant case found, floor zero."""
+
+    type: Literal["per_case_deduction"]
+    points: Decimal = Field(gt=0)
+    required: ClassVar[tuple[str, ...]] = ("cases",)
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
+        cases = _d(evidence["cases"])
+        return max(
+            ZERO, weight - cases * self.points
+        ), f"{fmt(weight)} − {fmt(cases)} 处 × {fmt(self.points)}（扣完为止）"
+
+
+class Tier(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    min: Decimal
+    score: Decimal = Field(ge=0)
+
+
+class Tiers(_Rule):
+    """The score of the highest tier whose lower bound (inclusive) the value reaches; 0 below all tiers."""
+
+    type: Literal["tiers"]
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    required: ClassVar[tuple[str, ...]] = ("value",)
+
+    def weight_problems(self, weight: Decimal) -> list[str]:
+        # Checked here rather than in a pydantic validator so that it is reported together with
+        # every other rubric problem instead of hiding them.
+        bounds = [t.min for t in self.tiers]
+        order = (
+            []
+            if bounds == sorted(bounds, reverse=True) and len(set(bounds)) == len(bounds)
+            else [f"各档下限应从高到低排列且互不相同，实际为 {'、'.join(fmt(b, 4) for b in bounds)}"]
+        )
+        return order + [
+            f"第 {i + 1} 档得分 {fmt(t.score)} 超过分值 {fmt(weight)}"
+            for i, t in enumerate(self.tiers)
+            if t.score > weight
+        ]
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
+        value = _d(evidence["value"])
+        for tier in self.tiers:
+            if value >= tier.min:
+                return tier.score, f"{fmt(value, 4)} ≥ {fmt(tier.min, 4)}，得 {fmt(tier.score)} 分"
+        return ZERO, f"{fmt(value, 4)} 低于最低档 {fmt(self.tiers[-1].min, 4)}，得 0 分"
+
+
+class ChecklistItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str = Field(min_length=1)
+    points: Decimal = Field(gt=0)
+
+
+class Checklist(_Rule):
+    """Each item met earns its points; items add up to the weight. Evidence: `met`, a list of item ids."""
+
+    type: Literal["checklist"]
+    items: tuple[ChecklistItem, ...] = Field(min_length=1)
+    required: ClassVar[tuple[str, ...]] = ("met",)
+
+    def weight_problems(self, weight: Decimal) -> list[str]:
+        total = sum((i.points for i in self.items), ZERO)
+        problems = [] if total == weight else [f"各项分值合计 {fmt(total)}，不等于指标分值 {fmt(weight)}"]
+        ids = [i.id for i in self.items]
+        return problems + [f"检查项 {x} 重复" for x in sorted({x for x in ids if ids.count(x) > 1})]
+
+    def evidence_problems(self, evidence: Evidence) -> list[tuple[str, str]]:
+        met = evidence.get("met")
+        known = {i.id for i in self.items}
+        extra = [k for k in evidence if k not in ("met", *self.optional)]
+        problems = [(k, "清单类规则只使用 met（已满足的检查项列表）") for k in extra]
+        if not isinstance(met, list):
+            return problems + [("met", "应为已满足检查项的列表")]
+        return problems + [("met", f"未知检查项 {x}，可选：{'、'.join(sorted(known))}") for x in met if x not in known]
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
+        met = set(evidence["met"])  # type: ignore[arg-type]
+        got = [i for i in self.items if i.id in met]
+        return sum(
+            (i.points for i in got), ZERO
+        ), f"满足 {len(got)}/{len(self.items)} 项：{'、'.join(i.id for i in got) or '无'}"
+
+
+class NotApplicable(_Rule):
+    """The indicator does not apply: dropped with the rest rescaled to the full total, or full marks with a reason."""
+
+    type: Literal["not_applicable"]
+    mode: Literal["rescale", "full_marks"] = "rescale"
+    reason: str = Field(min_length=1)
+    required: ClassVar[tuple[str, ...]] = ()
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed | None:
+        if self.mode == "full_marks":
+            return weight, f"不适用，按满分计：{self.reason}"
+        return None
+
+
+Rule = Annotated[
+    Judgement | Proportional | Ratio | CountRatio | PerUnitDeduction | PerCaseDeduction | Tiers | Checklist | NotApplicable,
+    Field(discriminator="type"),
+]
+
+RULE_TYPES = (
+    "judgement",
+    "proportional",
+    "ratio",
+    "count_ratio",
+    "per_unit_deduction",
+    "per_case_deduction",
+    "tiers",
+    "checklist",
+    "not_applicable",
+)

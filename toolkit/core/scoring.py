@@ -1,0 +1,302 @@
+"""Scoring: recompute what evidence allows, sum the tree, grade the total, and collect every finding.
+
+Batches score thousands of records under one rubric, so the per-record work is kept small: what depends
+only on the rubric is worked out once (_Plan); rows written alike in many records share one immutable
+result; and steps applied to every row run as map() over the whole row list rather than as Python loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import compress
+from operator import attrgetter, itemgetter, not_
+
+from toolkit.core import checks
+from toolkit.core.numbers import ZERO, round_to
+from toolkit.core.record import IndicatorEntry, Record, rule_for
+from toolkit.core.result import GroupResult, IndicatorResult, Result
+from toolkit.core.rubric import Indicator, Node, Rounding, Rubric
+from toolkit.core.rules import Judgement, NotApplicable, Rule
+from toolkit.review.files import apply_review, load_review, review_beside
+
+ONE = Decimal(1)
+MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
+
+
+@dataclass(frozen=True, slots=True)
+class _Absent:
+    """Stands in for an indicator the record leaves out, so every row can be read the same way."""
+
+    self_score: None = None
+    reason: None = None
+    measure: None = None
+    evidence: None = None
+    not_applicable: None = None
+
+
+_ABSENT = _Absent()
+_SCORE, _REASON, _MEASURE = attrgetter("self_score"), attrgetter("reason"), attrgetter("measure")
+_EVIDENCE, _NOT_APPLICABLE, _APPLICABLE = attrgetter("evidence"), attrgetter("not_applicable"), attrgetter("applicable")
+_RESULT, _FINDINGS = itemgetter(0), itemgetter(1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """What scoring needs of one indicator, worked out once per rubric rather than once per record."""
+
+    indicator: Indicator
+    id: str
+    label: str
+    groups: tuple[str, ...]
+    weight: Decimal
+    rule: Rule
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    node: Node
+    label: str
+    level: int
+    leaf_ids: tuple[str, ...]  # every indicator below
+    direct: tuple[int, ...]  # positions (in the rubric's indicator order) of the indicators directly under it
+    subgroups: tuple[int, ...]  # places in _Plan.order of the groups directly under it
+    weight: Decimal  # sum of the weights below, when every indicator applies
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    leaves: tuple[_Leaf, ...]
+    ids: tuple[str, ...]
+    weights: list[Decimal]  # read only; a list because rows are looked up by position
+    positions: range
+    absent: tuple[_Absent, ...]  # one per indicator: the default of a lookup that finds no entry
+    order: tuple[_Group, ...]  # every group, each after the groups under it
+    top: tuple[int, ...]  # places in `order` of the level-1 groups, in table order
+    # Rows without evidence are alike across departments (mostly full marks, nothing written): their
+    # IndicatorResult and row findings, immutable values, are made once and shared. Bounded by MEMO_LIMIT.
+    rows: dict = field(default_factory=dict, compare=False, hash=False)
+    # Rows with evidence are the department's own, but their findings on what was written are shared too.
+    written: dict = field(default_factory=dict, compare=False, hash=False)
+    groups: dict = field(default_factory=dict, compare=False, hash=False)  # see _group_results
+
+
+def _plan(rubric: Rubric) -> _Plan:
+    # Cached on the (immutable) rubric: 10,000 records under one rubric share one plan.
+    plan = rubric.__dict__.get("_scoring_plan")
+    if plan is None:
+        leaves = tuple(
+            _Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight, i.rule) for i in rubric.indicators
+        )
+        position = {leaf.id: n for n, leaf in enumerate(leaves)}
+        weights = [leaf.weight for leaf in leaves]
+        order: list[_Group] = []
+        top = tuple(_group_plan(node, 1, position, order, weights) for node in rubric.tree if node.children)
+        plan = _Plan(
+            leaves,
+            tuple(leaf.id for leaf in leaves),
+            weights,
+            range(len(leaves)),
+            (_ABSENT,) * len(leaves),
+            tuple(order),
+            top,
+        )
+        object.__setattr__(rubric, "_scoring_plan", plan)
+    return plan
+
+
+def _group_plan(node: Node, level: int, position: dict[str, int], order: list[_Group], weights: list[Decimal]) -> int:
+    """Add the group and the groups under it to `order`, those under it first; its place there."""
+    subgroups = tuple(_group_plan(c, level + 1, position, order, weights) for c in node.children if c.children)
+    direct = tuple(position[c.id] for c in node.children if not c.children)
+    weight = sum([weights[n] for n in direct], ZERO) + sum([order[k].weight for k in subgroups], ZERO)
+    order.append(_Group(node, node.label, level, _leaf_ids(node), direct, subgroups, weight))
+    return len(order) - 1
+
+
+def _leaf_ids(node: Node) -> tuple[str, ...]:
+    if not node.children:
+        return (node.id,)
+    return tuple(i for c in node.children for i in _leaf_ids(c))
+
+
+def _rows(record: Record, plan: _Plan) -> tuple[list[IndicatorResult], list[checks.RowFindings]]:
+    """Each row's result and the findings of the row checks, in rubric order.
+
+    A row is known by what the department wrote: score, reason and measure (str(): Decimal("2.0") ==
+    Decimal("2") but they are written differently, and messages show it). Rows already seen are taken
+    from the memo. Rows with evidence or a not-applicable override are the department's own, never shared."""
+    rubric, memo = record.rubric, plan.rows
+    entries = list(map(record.data.indicators.get, plan.ids, plan.absent))
+    keys = list(zip(plan.ids, map(str, map(_SCORE, entries)), map(_REASON, entries), map(_MEASURE, entries)))
+    made = list(map(memo.get, keys))
+    own = set(compress(plan.positions, map(_EVIDENCE, entries)))
+    own.update(compress(plan.positions, map(_NOT_APPLICABLE, entries)))
+    for n in sorted(own.union(compress(plan.positions, map(not_, made)))):
+        entry = entries[n]
+        row = _build_indicator_result(record, plan.leaves[n], rubric.rounding, None if entry is _ABSENT else entry)
+        if n in own:
+            written = (keys[n], entry.not_applicable)
+            alike = plan.written.get(written)
+            made[n] = (row, checks.row_findings(row, rubric, alike))
+            if alike is None:
+                _remember(plan.written, written, made[n][1])
+        else:
+            made[n] = (row, checks.row_findings(row, rubric))
+            _remember(memo, keys[n], made[n])
+    return list(map(_RESULT, made)), list(map(_FINDINGS, made))
+
+
+def _remember(memo: dict, key: tuple, value: object) -> None:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+
+
+def _build_indicator_result(
+    record: Record, leaf: _Leaf, rounding: Rounding, entry: IndicatorEntry | None
+) -> IndicatorResult:
+    rule = rule_for(record, leaf.id) if entry is not None and entry.not_applicable is not None else leaf.rule
+    applicable = not (isinstance(rule, NotApplicable) and rule.mode == "rescale")
+    raw = formula = rounded = None
+    if entry is not None and entry.evidence and not isinstance(rule, Judgement):
+        evidence = entry.evidence
+        if all([k in evidence for k in rule.required]):
+            computed = rule.compute(leaf.weight, evidence)
+            if computed is not None:
+                raw, formula = computed
+                rounded = round_to(raw, rounding.places, rounding.mode)
+    elif isinstance(rule, NotApplicable) and rule.mode == "full_marks":
+        raw, formula = rule.compute(leaf.weight, {})  # type: ignore[misc]  # full marks always computes
+        rounded = round_to(raw, rounding.places, rounding.mode)
+    if entry is None:
+        return IndicatorResult(
+            leaf.id,
+            leaf.label,
+            leaf.groups,
+            leaf.weight,
+            ZERO,
+            raw,
+            rounded,
+            formula,
+            rule.type,
+            applicable,
+            None,
+            None,
+            True,
+        )
+    self_score = entry.self_score
+    if self_score is None:  # left out on a not-applicable row: full marks count the weight, a dropped row nothing
+        self_score = rounded if rounded is not None else ZERO
+    return IndicatorResult(
+        leaf.id,
+        leaf.label,
+        leaf.groups,
+        leaf.weight,
+        self_score,
+        raw,
+        rounded,
+        formula,
+        rule.type,
+        applicable,
+        entry.reason,
+        entry.measure,
+    )
+
+
+def _group_results(
+    plan: _Plan, points: list[Decimal], weights: list[Decimal] | None, factor: Decimal
+) -> tuple[GroupResult, ...]:
+    """The subtotal of every group, worked out children first; the level-1 groups in table order.
+
+    `points` are per indicator, zero where not applicable; so are `weights`, None when every indicator
+    applies (the plan's weights hold). A group's sums are its own indicators' plus its subgroups' (exact:
+    scores are short decimals), scaled once by the factor."""
+    made: list[GroupResult] = []
+    group_points: list[Decimal] = []
+    group_weights: list[Decimal] = []
+    scaled = factor != ONE
+    # Usually every indicator applies and nothing is rescaled: a group of indicators only is then given by
+    # its points (as written: str()), and records with equal subtotals share one GroupResult. (Groups of
+    # groups are seldom equal across records: they are built each time.)
+    memo = plan.groups if weights is None and not scaled else None
+    for k, group in enumerate(plan.order):
+        p = sum(map(points.__getitem__, group.direct), ZERO)
+        w = group.weight if weights is None else sum(map(weights.__getitem__, group.direct), ZERO)
+        children: tuple[GroupResult, ...] = ()
+        if group.subgroups:
+            for g in group.subgroups:
+                p += group_points[g]
+                if weights is not None:
+                    w += group_weights[g]
+            children = tuple(map(made.__getitem__, group.subgroups))
+        group_points.append(p)
+        group_weights.append(w)
+        if memo is not None and not children:
+            key = (k, str(p))
+            shared = memo.get(key)
+            if shared is None:
+                shared = GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
+                _remember(memo, key, shared)
+            made.append(shared)
+        else:
+            made.append(
+                GroupResult(
+                    group.node.id,
+                    group.label,
+                    group.level,
+                    w * factor if scaled else w,
+                    p * factor if scaled else p,
+                    children,
+                    group.leaf_ids,
+                )
+            )
+    return tuple(map(made.__getitem__, plan.top))
+
+
+def score(record: Record, review: bool = True) -> Result:
+    """Score a record against its rubric. Never raises on odd numbers: they become findings.
+
+    With `review`, a review file beside the record (toolkit.review) gives the audited scores; a bad one raises InputError."""
+    rubric = record.rubric
+    plan = _plan(rubric)
+    rounding = rubric.rounding
+    indicators, found = _rows(record, plan)
+    points, weights = list(map(_SCORE, indicators)), None
+    if not all(map(_APPLICABLE, indicators)):  # dropped indicators count for nothing, weight included
+        points = [i.self_score if i.applicable else ZERO for i in indicators]
+        weights = [i.weight if i.applicable else ZERO for i in indicators]
+    applicable_weight = sum(plan.weights if weights is None else weights, ZERO)
+    total_weight = rubric.declaration.total_weight
+    # Dropped (not applicable) indicators: the rest is rescaled to the full total.
+    factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
+    total = round_to(sum(points, ZERO) * factor, rounding.places, rounding.mode)
+    grade = rubric.grade_for(total)
+    # The review file, looked for before the result is built: the usual record has none, and its result
+    # is then built once, complete (this is the hot path when a batch scores thousands of records).
+    path = review_beside(record.path) if review else None
+    plain = review and path is None
+    data = record.data
+    result = Result(
+        department=data.department.name,
+        code=data.department.code,
+        year=data.year,
+        fictional=data.fictional,
+        rubric=rubric.id,
+        rubric_version=rubric.version,
+        rubric_sha256=rubric.sha256,
+        record_path=record.path,
+        record_sha256=record.sha256,
+        total=total,
+        stated_total=data.stated_total,
+        grade=grade,
+        stated_grade=data.stated_grade,
+        groups=_group_results(plan, points, weights, factor),
+        indicators=tuple(indicators),
+        findings=checks.run_all(record, indicators, total, grade, found),
+        audited_total=total if plain else None,  # no review: the audited values are the self-assessed ones
+        audited_grade=grade if plain else None,
+    )
+    if path is None:
+        return result
+    return apply_review(record, result, load_review(path, record, result))

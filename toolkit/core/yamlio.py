@@ -1,0 +1,131 @@
+"""YAML reading that keeps decimals exact and can say on which line a field stands."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from toolkit.core.problems import InputError, Problem, display_path, dotted
+
+try:
+    _Base = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Base = yaml.SafeLoader
+
+
+class DecimalLoader(_Base):
+    """Safe loader reading YAML floats as Decimal, from their source text, so 0.1 stays 0.1.
+
+    A key given twice in one mapping is an error: PyYAML would silently keep the last value,
+    and an indicator entered twice must not be half-lost without a word.
+    """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (str, int, Decimal, bool)) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"键 “{key}” 重复（第 {seen[key]} 行已出现）", key_node.start_mark
+                    )
+                if isinstance(key, (str, int, Decimal, bool)):
+                    seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    text = loader.construct_scalar(node).replace("_", "")
+    if text.lower() in {".nan", ".inf", "-.inf", "+.inf"}:
+        return Decimal(text.lower().replace(".", ""))
+    return Decimal(text)
+
+
+DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+# Dates stay text: records carry them for people, and JSON output must not need a date encoder.
+DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", DecimalLoader.construct_yaml_str)
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def read_yaml(path: str | Path, what: str) -> object:
+    """Parse a YAML file; any unreadable, empty, binary or malformed file becomes an InputError."""
+    path = Path(path)
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(shown, "", f"找不到{what}文件")]) from None
+    except OSError as exc:
+        raise InputError([Problem(shown, "", f"无法读取{what}文件：{exc.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise InputError([Problem(shown, "", f"{what}文件过大（{len(raw)} 字节，上限 {MAX_BYTES} 字节）")])
+    if b"\x00" in raw:
+        raise InputError([Problem(shown, "", f"不是文本文件（含二进制内容），应为 UTF-8 编码的 YAML {what}文件")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            [Problem(shown, "", f"不是 UTF-8 编码（第 {exc.start} 字节无法解码），请另存为 UTF-8")]
+        ) from None
+    if not text.strip():
+        raise InputError([Problem(shown, "", f"文件为空，应为 YAML 格式的{what}")])
+    try:
+        data = yaml.load(text, Loader=DecimalLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or "格式错误"
+        context = exc.context_mark
+        if context is not None and mark is not None and context.line != mark.line:
+            # An unclosed bracket or quote is noticed only at the end of the file; say where it opened.
+            reason += f"；未闭合的结构始于第 {context.line + 1} 行"
+        raise InputError([Problem(shown, "", f"YAML 格式错误（{reason}）", line)]) from None
+    except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
+        raise InputError([Problem(shown, "", f"YAML 格式错误（{exc}）")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(shown, "", f"顶层应为键值映射（{what}的各字段），实际为 {type(data).__name__}")])
+    return data
+
+
+def line_index(path: str | Path) -> dict[tuple, int]:
+    """Map each field path (keys and list indices) in a YAML file to its 1-based line number."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    index: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, loc: tuple) -> None:
+        index[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = loc + (key.value,)
+                walk(value, child)
+                index[child] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, loc + (i,))
+
+    root = yaml.compose(text, Loader=DecimalLoader)
+    if root is not None:
+        walk(root, ())
+    return index
+
+
+def locate(index: dict[tuple, int], loc: tuple) -> int | None:
+    """The line of the deepest existing prefix of loc (a missing field points at its parent)."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in index:
+            return index[loc[:end]]
+    return None
+
+
+def with_lines(path: str | Path, problems: list[tuple[tuple, str]]) -> InputError:
+    """Build an InputError from (field path, message) pairs, adding line numbers from the file."""
+    shown = display_path(path)
+    try:
+        index = line_index(path)
+    except (OSError, yaml.YAMLError):
+        index = {}
+
+    return InputError([Problem(shown, dotted(loc), msg, locate(index, loc)) for loc, msg in problems])

@@ -1,0 +1,225 @@
+"""Charts for the audit report (matplotlib), with Chinese labels that render on any machine.
+
+Font: a CJK font installed on the system when there is one, else Noto Sans SC (SIL OFL) installed by pip
+(package pylopdf-fonts-zh-cn). No proprietary font is shipped or preferred.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+
+from toolkit.core.numbers import fmt
+from toolkit.core.result import Result
+
+# Open-licence CJK families commonly installed by Linux distributions, best first.
+_SYSTEM_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+)
+_PROBE = "复核得分履职效能"
+
+
+@lru_cache(maxsize=1)
+def chinese_font() -> str:
+    """Make matplotlib draw Chinese; return the family used (recorded in every output's provenance)."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    family = next((name for name in _SYSTEM_FAMILIES if name in installed), None)
+    if family is None:
+        import pylopdf_fonts_zh_cn
+
+        path = pylopdf_fonts_zh_cn.sans_path()
+        font_manager.fontManager.addfont(str(path))
+        family = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["svg.hashsalt"] = "audit-toolkit"
+    return family
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart: PNG bytes plus the alt text that describes it in words."""
+
+    png: bytes
+    alt: str
+    caption: str
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        return (
+            f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}">'
+            f"<figcaption>{html.escape(self.caption)}</figcaption></figure>"
+        )
+
+    def __repr__(self) -> str:
+        return f"图：{self.caption}（{self.alt}）"
+
+
+_BLUE, _GREY, _RED, _GREEN = "#2f5d8a", "#d9d9d9", "#c0392b", "#4a8f5a"
+
+
+def _render(fig: plt.Figure, alt: str, caption: str) -> Chart:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return Chart(buf.getvalue(), alt, caption)
+
+
+def level2_rates(result: Result) -> Chart:
+    """Score rate of each second-level group against full marks (bars), in table order."""
+    chinese_font()
+    groups = result.group_levels(2) or result.group_levels(1)
+    labels = [g.label for g in groups]
+    rates = [float(g.rate * 100) for g in groups]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(groups) + 1.2))
+    y = range(len(groups))[::-1]
+    ax.barh(list(y), [100] * len(groups), color=_GREY, label="满分")
+    ax.barh(list(y), rates, color=[_BLUE if r >= 100 else _RED for r in rates], label="得分率")
+    # With a review, the audited rate of each group is a marker over its self-assessed bar.
+    changed = [(yi, g) for yi, g in zip(y, groups) if result.review is not None and g.audited != g.score]
+    for yi, g, r in zip(y, groups, rates):
+        audited = next((f" → 复核 {fmt(g.audited)}" for yj, h in changed if h is g), "")
+        ax.text(min(r, 100) + 1, yi, f"{fmt(g.score)}/{fmt(g.weight)}（{r:.1f}%）{audited}", va="center", fontsize=9)
+    if changed:
+        ax.scatter(
+            [float(g.audited_rate * 100) for _, g in changed],
+            [yi for yi, _ in changed],
+            marker="D",
+            color="#222222",
+            zorder=3,
+            label="复核后得分率",
+        )
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
+    ax.set_yticks(list(y), labels)
+    ax.set_xlim(0, 135 if not changed else 150)
+    ax.set_xlabel("得分率（%）")
+    ax.set_title("各二级指标得分率" + ("（自评与复核）" if changed else ""))
+    ax.spines[["top", "right"]].set_visible(False)
+    short = [f"{g.label} {r:.1f}%" for g, r in zip(groups, rates) if r < 100]
+    alt = f"横向条形图：{len(groups)} 个二级指标的得分率。" + (
+        f"未得满分的有：{'；'.join(short)}；其余均为 100%。" if short else "全部为 100%。"
+    )
+    if changed:
+        alt += (
+            "复核后得分率有变化的："
+            + "；".join(
+                f"{g.label} {fmt(g.score)} → {fmt(g.audited)}（{float(g.audited_rate * 100):.1f}%）" for _, g in changed
+            )
+            + "。"
+        )
+        return _render(fig, alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
+    return _render(fig, alt, "各二级指标得分率（红色为有扣分）")
+
+
+def deduction_path(result: Result) -> Chart:
+    """A waterfall from full marks down to the total, one step per deducted indicator."""
+    chinese_font()
+    full = sum((g.weight for g in result.groups), Decimal(0))
+    steps = sorted(result.deductions, key=lambda i: -i.lost)
+    # A review continues the path: each adjustment as a step from the self-assessed total to the audited one.
+    review = result.review.adjustments if result.review is not None and result.review.adjustments else ()
+    after = [f"复核：{a.label}" for a in review] + ["复核总分"] if review else []
+    labels = ["满分"] + [i.label for i in steps] + ["自评总分"] + after
+    fig, ax = plt.subplots(figsize=(7.5 + 0.8 * len(after), 4.2))
+    level = full
+    ax.bar(0, float(full), color=_GREY)
+    for n, ind in enumerate(steps, start=1):
+        ax.bar(n, float(-ind.lost), bottom=float(level), color=_RED)
+        ax.text(n, float(level) + 0.3, f"−{fmt(ind.lost)}", ha="center", va="bottom", fontsize=8)
+        level -= ind.lost
+    at = len(labels) - 1 - len(after)
+    ax.bar(at, float(result.total), color=_BLUE)
+    ax.text(at, float(result.total) + 0.3, fmt(result.total), ha="center", va="bottom", fontsize=9)
+    lowest = result.total
+    if review:
+        level = result.total
+        for n, a in enumerate(review, start=at + 1):
+            ax.bar(
+                n,
+                float(a.change),
+                bottom=float(level),
+                color=_RED if a.change < 0 else _GREEN,
+                hatch="//",
+                edgecolor="white",
+            )
+            ax.text(
+                n,
+                float(max(level, level + a.change)) + 0.3,
+                f"{'+' if a.change > 0 else '−'}{fmt(abs(a.change))}",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+            level += a.change
+        audited = result.final_total
+        ax.bar(len(labels) - 1, float(audited), color="#1d3b5a")
+        ax.text(len(labels) - 1, float(audited) + 0.3, fmt(audited), ha="center", va="bottom", fontsize=9)
+        lowest = min(lowest, audited, level)
+    low = float(min(lowest, full)) - max(float(full - lowest) * 1.5, 2)
+    ax.set_ylim(max(0, low), float(full) + 1.5)
+    ax.set_xticks(range(len(labels)), [_wrap(x) for x in labels], fontsize=8)
+    ax.set_ylabel("分")
+    ax.set_title(
+        f"从满分 {fmt(full)} 到自评总分 {fmt(result.total)}" + (f"，复核后 {fmt(result.final_total)}" if review else "")
+    )
+    ax.spines[["top", "right"]].set_visible(False)
+    parts = "；".join(f"{i.label} 扣 {fmt(i.lost)} 分" for i in steps) or "无扣分"
+    alt = f"瀑布图：满分 {fmt(full)} 分，依次扣分（{parts}），得到总分 {fmt(result.total)} 分。"
+    if review:
+        changes = "；".join(f"{a.label} {fmt(a.self_score)} → {fmt(a.audited_score)}" for a in review)
+        alt += f"经复核调整（{changes}），复核后总分 {fmt(result.final_total)} 分。"
+        return _render(fig, alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
+    return _render(fig, alt, "扣分路径：从满分到总分")
+
+
+def budget_composition(components: dict[str, Decimal], total: Decimal) -> Chart:
+    """Budget components as a stacked bar with amounts (万元) and shares of the stated total."""
+    chinese_font()
+    fig, ax = plt.subplots(figsize=(7.5, 1.9))
+    left = Decimal(0)
+    colours = [_BLUE, _GREEN, "#8e6c8a", "#c98b2b", "#5f9ea0"]
+    for n, (name, amount) in enumerate(components.items()):
+        ax.barh(0, float(amount), left=float(left), color=colours[n % len(colours)])
+        share = amount / total * 100 if total else Decimal(0)
+        if amount:
+            ax.text(
+                float(left + amount / 2),
+                0,
+                f"{name}\n{amount:,.2f} 万元（{share:.1f}%）",
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=9,
+            )
+        left += amount
+    ax.set_yticks([])
+    ax.set_xlim(0, float(max(left, total)) * 1.02 or 1)
+    ax.set_xlabel("万元")
+    ax.set_title(f"预算构成（总预算 {total:,.2f} 万元）")
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    parts = "；".join(
+        f"{name} {amount:,.2f} 万元，占 {(amount / total * 100 if total else 0):.1f}%"
+        for name, amount in components.items()
+    )
+    alt = f"堆叠条形图：总预算 {total:,.2f} 万元，其中{parts}。"
+    return _render(fig, alt, "预算构成")
+
+
+def _wrap(label: str, width: int = 6) -> str:
+    return "\n".join(label[i : i + width] for i in range(0, len(label), width))

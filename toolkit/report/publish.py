@@ -1,0 +1,66 @@
+"""Publishing: an executed notebook becomes one self-contained HTML report.
+
+No code, prompts or parameter cells; no script, stylesheet, font or image fetched from anywhere (charts are
+inline, the Chinese font is a subset embedded in the page); a footer records where the numbers came from.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from toolkit.core.atomic import write_text
+from toolkit.core.paths import PACKAGE_DIR
+from toolkit.report.webfont import font_face_css
+
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+HIDDEN_TAGS = {"parameters", "injected-parameters", "hide-in-report"}
+
+
+@lru_cache(maxsize=1)
+def _exporter() -> HTMLExporter:
+    exporter = HTMLExporter(
+        template_name="audit",
+        extra_template_basedirs=[str(TEMPLATE_DIR / "nbconvert")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True), enabled=True)
+    return exporter
+
+
+def _visible_text(nb: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            parts.append(output.get("data", {}).get("text/html", ""))
+    return "".join(parts)
+
+
+def render_html(nb: nbformat.NotebookNode, footer: dict) -> str:
+    """The published page of an executed notebook. `footer` holds title, rubric, rubric_version,
+    toolkit_version, git_commit, record_sha256 and generated_at; optionally packages and font (a second footer
+    line) and record_label (what record_sha256 is a digest of)."""
+    css = (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8")
+    text = (
+        _visible_text(nb)
+        + "".join(str(v) for v in footer.values())
+        + "0123456789%（）：·，评价指标体系版本记录文件生成时间图表字体"
+    )
+    resources = {"audit": {**footer, "css": css, "font_css": font_face_css(text)}}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return body
+
+
+def publish(notebook_path: str | Path, html_path: str | Path, footer: dict) -> Path:
+    """Render an executed notebook file to a self-contained HTML file, written atomically."""
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    return write_text(html_path, render_html(nb, footer))

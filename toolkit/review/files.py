@@ -1,0 +1,347 @@
+"""Reviews: an auditor's re-scores and finding decisions for one department, kept next to its record as
+`params/<record stem>.review.yaml`.
+
+A review file is validated like a record (every problem at once, with file, line and field) against the
+record's rubric and the findings of its scored result. Applied to a Result it gives the audited scores,
+subtotals, total and grade; the record and its self-assessed values are never changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from dataclasses import replace
+from datetime import date as Date
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from toolkit.core.atomic import write_text
+from toolkit.core.findings import CATALOGUE
+from toolkit.core.numbers import ZERO, decimals_of, fmt, round_to
+from toolkit.core.problems import InputError, Problem, display_path, dotted
+from toolkit.core.record import Record
+from toolkit.core.result import Adjustment, FindingDecision, GroupResult, Result, Review
+from toolkit.core.validation import problems_from
+from toolkit.core.yamlio import DecimalLoader, read_yaml, with_lines
+
+SUFFIX = ".review.yaml"
+_MISSING = {
+    "reason": "缺少调整理由（reason）：每项复核调整都须说明理由",
+    "audited_score": "缺少复核得分（audited_score）",
+    "indicator": "缺少指标（indicator）：填写指标 ID 或完整名称",
+    "decision": "缺少决定（decision）：accepted（确认）或 dismissed（驳回）",
+    "reviewer": "缺少复核人（reviewer）",
+    "date": "缺少复核日期（date），如 2026-12-01",
+}
+DECISIONS = {"accepted": "确认", "dismissed": "驳回"}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _not_blank(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("不能为空白")
+    return value
+
+
+class AdjustmentEntry(_Frozen):
+    indicator: str = Field(min_length=1)  # rubric id or exact name
+    audited_score: Decimal = Field(ge=0)
+    reason: str = Field(min_length=1)
+
+    _reason = field_validator("reason")(_not_blank)
+
+
+class DecisionEntry(_Frozen):
+    code: str = Field(min_length=1)
+    indicator: str | None = None  # only this indicator's findings of the code; absent: all of them
+    decision: Literal["accepted", "dismissed"]
+    note: str | None = None
+
+    _note = field_validator("note")(_not_blank)
+
+
+class ReviewFile(_Frozen):
+    reviewer: str = Field(min_length=1)
+    date: str
+    adjustments: tuple[AdjustmentEntry, ...] = ()
+    findings: tuple[DecisionEntry, ...] = ()
+
+    _reviewer = field_validator("reviewer")(_not_blank)
+
+    @field_validator("adjustments", "findings", mode="before")
+    @classmethod
+    def _empty_list(cls, value: object) -> object:
+        return () if value is None else value  # `adjustments:` left empty in the file means none
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if isinstance(value, (Date, str)):
+            try:
+                return Date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                pass
+        raise ValueError("应为日期（如 2026-12-01）")
+
+
+def review_path_for(record_path: str | Path) -> Path:
+    """Where the review of a record lives: beside it, named after its stem."""
+    record_path = Path(record_path)
+    return record_path.with_name(record_path.stem + SUFFIX)
+
+
+def review_beside(record_path: str) -> str | None:
+    """The review file beside a record if there is one. The same place as review_path_for, found with string
+    operations: scoring asks this once per record."""
+    path = os.path.splitext(record_path)[0] + SUFFIX
+    return path if os.path.isfile(path) else None
+
+
+# --- checks that need the rubric and the findings -------------------------------------------------
+
+
+def _suggest(ref: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(ref, choices, n=1, cutoff=0.5)
+    return f"，是否为“{close[0]}”？" if close else ""
+
+
+def _number(value: object) -> Decimal | None:
+    """The number pydantic will read (a quoted "0.5" included), or None when it will report the value itself."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        return None
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+def _adjustment_problems(raw: object, record: Record, result: Result) -> list[tuple[tuple, str]]:
+    rubric = record.rubric
+    by_id = {i.id: i for i in result.indicators}
+    places = rubric.rounding.places
+    problems: list[tuple[tuple, str]] = []
+    seen: dict[str, int] = {}
+    for n, entry in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("indicator"), str) or not entry["indicator"]:
+            continue
+        loc = ("adjustments", n)
+        ref = entry["indicator"]
+        indicator = rubric.indicator(ref)
+        if indicator is None:
+            names = [i.id for i in rubric.indicators] + [i.label for i in rubric.indicators]
+            problems.append(
+                (
+                    loc + ("indicator",),
+                    f"评价指标体系 {rubric.id} 中没有指标“{ref}”（请填写指标 ID 或完整名称）{_suggest(ref, names)}",
+                )
+            )
+            continue
+        if indicator.id in seen:
+            problems.append(
+                (
+                    loc + ("indicator",),
+                    f"指标“{indicator.label}”已在 adjustments[{seen[indicator.id]}] 调整过，每项指标只能调整一次",
+                )
+            )
+        seen.setdefault(indicator.id, n)
+        if not by_id[indicator.id].applicable:
+            problems.append(
+                (loc + ("indicator",), f"指标“{indicator.label}”不适用（已剔除并按比例折算），不能调整其得分")
+            )
+        value = _number(entry.get("audited_score"))
+        if value is not None:
+            if value > indicator.weight:
+                problems.append(
+                    (
+                        loc + ("audited_score",),
+                        f"复核得分 {fmt(value, 6)} 超过指标“{indicator.label}”的分值 {fmt(indicator.weight)}",
+                    )
+                )
+            if decimals_of(value) > places:
+                problems.append(
+                    (loc + ("audited_score",), f"复核得分 {value} 的小数位数超过指标体系规定的 {places} 位")
+                )
+    return problems
+
+
+def _decision_problems(raw: object, record: Record, result: Result) -> list[tuple[tuple, str]]:
+    rubric = record.rubric
+    problems: list[tuple[tuple, str]] = []
+    seen: dict[tuple, int] = {}
+    for n, entry in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str) or not entry["code"]:
+            continue
+        loc = ("findings", n)
+        code = entry["code"]
+        if code not in CATALOGUE:
+            problems.append((loc + ("code",), f"未知的复核发现代码“{code}”{_suggest(code, list(CATALOGUE))}"))
+            continue
+        target = entry.get("indicator")
+        indicator_id = None
+        if isinstance(target, str) and target:
+            indicator = rubric.indicator(target)
+            if indicator is None:
+                problems.append((loc + ("indicator",), f"评价指标体系 {rubric.id} 中没有指标“{target}”"))
+                continue
+            indicator_id = indicator.id
+        key = (code, indicator_id)
+        if key in seen:
+            problems.append(
+                (
+                    loc + ("code",),
+                    f"对 {code}{'（' + indicator_id + '）' if indicator_id else ''} 的决定已在 findings[{seen[key]}] 给出",
+                )
+            )
+        seen.setdefault(key, n)
+        if not any(f.code == code and (indicator_id is None or f.indicator == indicator_id) for f in result.findings):
+            where = f"指标“{indicator_id}”" if indicator_id else "本部门"
+            problems.append(
+                (loc + ("code",), f"{where}当前没有 {code}（{CATALOGUE[code][1]}）复核发现，请删除此条决定")
+            )
+        if entry.get("decision") == "dismissed" and not (isinstance(entry.get("note"), str) and entry["note"].strip()):
+            problems.append((loc + ("note",), "驳回（dismissed）复核发现须在 note 中说明理由"))
+    return problems
+
+
+def _resolve(decl: ReviewFile, path: str | Path, sha256: str, record: Record, result: Result) -> Review:
+    by_id = {i.id: i for i in result.indicators}
+    adjustments = []
+    for a in decl.adjustments:
+        i = by_id[record.rubric.indicator(a.indicator).id]  # type: ignore[union-attr]  # checked above
+        adjustments.append(Adjustment(i.id, i.label, i.weight, i.self_score, a.audited_score, a.reason.strip()))
+    decisions = tuple(
+        FindingDecision(
+            d.code,
+            record.rubric.indicator(d.indicator).id if d.indicator else None,  # type: ignore[union-attr]
+            d.decision,
+            d.note.strip() if d.note else None,
+        )
+        for d in decl.findings
+    )
+    order = {i.id: n for n, i in enumerate(result.indicators)}
+    adjustments.sort(key=lambda a: order[a.indicator])
+    return Review(decl.reviewer.strip(), decl.date, str(path), sha256, tuple(adjustments), decisions)
+
+
+def validate_review(
+    data: object, path: str | Path, record: Record, result: Result, sha256: str = "", located: bool = True
+) -> Review:
+    """Validate parsed review data against a record and its (self-assessed) result; every problem at once.
+
+    `located` adds line numbers from the file at `path`; off when the data has not been written there yet."""
+    if not isinstance(data, dict):
+        raise InputError([Problem(display_path(path), "", "顶层应为键值映射（reviewer、date、adjustments、findings）")])
+    problems: list[tuple[tuple, str]] = []
+    try:
+        decl: ReviewFile | None = ReviewFile.model_validate(data)
+    except ValidationError as exc:
+        # A missing reason or note is the error auditors make most: say what the field is for.
+        problems += [
+            (loc, _MISSING.get(loc[-1], msg) if msg == "缺少必填字段" else msg) for loc, msg in problems_from(exc)
+        ]
+        decl = None
+    problems += _adjustment_problems(data.get("adjustments"), record, result)
+    problems += _decision_problems(data.get("findings"), record, result)
+    if problems or decl is None:
+        if located:
+            error = with_lines(path, problems)
+            # In file order, as the auditor reads the file top to bottom.
+            raise InputError(sorted(error.problems, key=lambda p: p.line if p.line is not None else 0))
+        shown = display_path(path)
+        raise InputError([Problem(shown, dotted(loc), msg) for loc, msg in problems])
+    return _resolve(decl, path, sha256, record, result)
+
+
+def load_review(path: str | Path, record: Record, result: Result) -> Review:
+    """Load and validate a review file; raises InputError listing every problem with file, line and field."""
+    data = read_yaml(path, "复核调整")
+    sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return validate_review(data, path, record, result, sha256)
+
+
+# --- applying a review ----------------------------------------------------------------------------
+
+
+def _regroup(g: GroupResult, scores: dict[str, Decimal], factor: Decimal) -> GroupResult:
+    points = sum((scores[i] for i in g.indicators if i in scores), ZERO)
+    children = tuple(_regroup(c, scores, factor) for c in g.children)
+    return replace(g, audited_score=points * factor if factor != 1 else points, children=children)
+
+
+def apply_review(record: Record, result: Result, review: Review | None) -> Result:
+    """The result with audited scores, subtotals, total and grade; with no review they equal the self-assessed ones.
+
+    Findings stay those of the self-evaluation: the review decides on them, it does not re-raise them."""
+    rubric = record.rubric
+    adjusted = {a.indicator: a.audited_score for a in review.adjustments} if review else {}
+    indicators = tuple(replace(i, audited_score=adjusted.get(i.id)) for i in result.indicators)
+    applicable = [i for i in indicators if i.applicable]
+    applicable_weight = sum((i.weight for i in applicable), ZERO)
+    total_weight = rubric.declaration.total_weight
+    # Same rescaling as scoring: dropped indicators' weight is spread over the rest.
+    factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else Decimal(1)
+    scores = {i.id: i.audited for i in applicable}
+    audited_total = round_to(sum(scores.values(), ZERO) * factor, rubric.rounding.places, rubric.rounding.mode)
+    return result.replace(
+        indicators=indicators,
+        groups=tuple(_regroup(g, scores, factor) for g in result.groups),
+        audited_total=audited_total,
+        audited_grade=rubric.grade_for(audited_total),
+        review=review,
+    )
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    if value == value.to_integral_value():
+        return dumper.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
+    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value.normalize(), "f"))
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+
+_HEADER = (
+    "# 复核调整：{department} {year} 年度（记录 {record}）\n"
+    "# 由复核面板写入；也可手工编辑。adjustments 为复核后得分及理由，findings 为对复核发现的确认（accepted）或驳回（dismissed）。\n"
+)
+
+
+def dump_review(data: dict, record: Record) -> str:
+    """Review data as YAML text, keys in the documented order, Chinese kept readable."""
+    order = ("reviewer", "date", "adjustments", "findings")
+    ordered = {k: data[k] for k in order if k in data}
+    try:  # a plain YAML date (2026-12-01), as people write it, rather than a quoted string
+        ordered["date"] = Date.fromisoformat(ordered["date"])
+    except (KeyError, TypeError, ValueError):
+        pass
+    body = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    header = _HEADER.format(department=record.department.name, year=record.year, record=Path(record.path).name)
+    return header + body
+
+
+def save_review(data: dict, record: Record, result: Result, path: str | Path | None = None) -> Review:
+    """Validate review data and write it atomically beside the record; on any problem nothing is written."""
+    path = Path(path) if path is not None else review_path_for(record.path)
+    text = dump_review(data, record)
+    # Validate what will be read back, not the in-memory dict: the file is the contract.
+    reparsed = yaml.load(text, Loader=DecimalLoader)
+    review = validate_review(
+        reparsed, path, record, result, hashlib.sha256(text.encode("utf-8")).hexdigest(), located=False
+    )
+    write_text(path, text)
+    return review

@@ -1,0 +1,1 @@
+"""A year across units: the roster, the tables, charts, sections, exports and the build step."""
