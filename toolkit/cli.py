@@ -15,14 +15,14 @@ from toolkit.core.paths import OUTPUT_DIR, PARAMS_DIR, PROJECT_DIR
 from toolkit.core.problems import InputError, Problem
 from toolkit.core.record import load_record
 from toolkit.core.rubric import builtin_ids, dump_rubric, load_rubric
-from toolkit.core.scoring import score
+from toolkit.review.apply import audit
 from toolkit.report.console import rubric_tree, score_table
 
 DEFAULT_RUBRIC = "gz-dept-overall-2022"
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    result = score(load_record(args.params, args.rubric))
+    result = audit(load_record(args.params, args.rubric))
     if args.json:
         json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -11,7 +11,8 @@ from toolkit.cli import main
 from toolkit.core.problems import InputError
 from toolkit.core.record import load_record
 from toolkit.core.scoring import score
-from toolkit.review.files import apply_review, load_review, review_beside, review_path_for, save_review, validate_review
+from toolkit.review.apply import apply_review, audit
+from toolkit.review.files import load_review, review_beside, review_path_for, save_review, validate_review
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
@@ -47,7 +48,7 @@ def write_review(record_path: Path, text: str) -> Path:
 def problems_of(record_path: Path, text: str) -> list:
     write_review(record_path, text)
     with pytest.raises(InputError) as caught:
-        score(load_record(record_path))
+        audit(load_record(record_path))
     return list(caught.value.problems)
 
 
@@ -75,7 +76,7 @@ def test_without_review_audited_values_equal_self_assessed(seed_result):
 
 def test_seed_review_lowers_asset_allocation_to_93_7(record_path):
     write_review(record_path, ASSET_REVIEW)
-    data = score(load_record(record_path)).as_dict()
+    data = audit(load_record(record_path)).as_dict()
     assert (data["total"], data["grade"], data["audited_total"], data["audited_grade"]) == (94.2, "优", 93.7, "优")
     assert data["adjustments"] == [
         {
@@ -119,7 +120,7 @@ def test_audited_grade_follows_the_audited_total(record_path):
     write_review(
         record_path, ASSET_REVIEW.replace("资产配置合规性", "部门整体绩效目标效益指标完成情况").replace("0.5", "13")
     )
-    result = score(load_record(record_path))
+    result = audit(load_record(record_path))
     assert (result.total, result.grade, result.audited_total, result.audited_grade) == (
         Decimal("94.20"),
         "优",
@@ -132,10 +133,11 @@ def test_review_never_touches_the_record_or_the_self_assessed_result(record_path
     before = record_path.read_bytes()
     write_review(record_path, ASSET_REVIEW)
     record = load_record(record_path)
-    plain = score(record, review=False)
+    plain = score(record)
     audited = apply_review(record, plain, load_review(review_path_for(record_path), record, plain))
     assert record_path.read_bytes() == before
-    assert plain.audited_total is None and plain.review is None  # the original result is unchanged
+    # The original result is unchanged: its audited values are still the self-assessed ones.
+    assert plain.audited_total == plain.total and plain.review is None and audited.audited_total != plain.total
     assert [i.self_score for i in audited.indicators] == [i.self_score for i in plain.indicators]
     assert audited.total == plain.total and audited.findings == plain.findings
 
@@ -143,7 +145,7 @@ def test_review_never_touches_the_record_or_the_self_assessed_result(record_path
 @pytest.mark.parametrize("ref", ["资产配置合规性", "采购管理-2"])
 def test_adjustment_names_indicator_by_id_or_exact_name(record_path, ref):
     write_review(record_path, ASSET_REVIEW.replace("资产配置合规性", ref).replace("0.5", "1"))
-    result = score(load_record(record_path))
+    result = audit(load_record(record_path))
     assert result.review.adjustments[0].indicator == load_record(record_path).rubric.indicator(ref).id
 
 
@@ -258,7 +260,7 @@ findings:
     note: 效益指标已按上级下达值设定
 """,
     )
-    result = score(load_record(record_path))
+    result = audit(load_record(record_path))
     decided = {f.indicator: result.decision_for(f).decision for f in result.findings if f.code == "LOW_TARGET_VALUES"}
     assert decided == {"部门整体绩效目标产出指标完成情况": "accepted", "部门整体绩效目标效益指标完成情况": "dismissed"}
     assert [d["decision"] for d in result.as_dict()["finding_decisions"]] == ["accepted", "dismissed"]
@@ -293,7 +295,7 @@ def test_save_review_writes_a_file_that_loads_back(record_path):
     save_review(data, record, score(record))
     text = review_path_for(record_path).read_text(encoding="utf-8")
     assert "audited_score: 0.5\n" in text and "资产配置合规性" in text and "\\u" not in text
-    result = score(load_record(record_path))
+    result = audit(load_record(record_path))
     assert (result.audited_total, result.review.adjustments[0].reason) == (Decimal("93.70"), "超标准配置")
     assert not list(record_path.parent.glob("*.tmp"))
 
@@ -307,7 +309,7 @@ def test_save_review_with_problems_writes_nothing(record_path):
         "adjustments": [{"indicator": "资产配置合规性", "audited_score": Decimal("5"), "reason": ""}],
     }
     with pytest.raises(InputError) as caught:
-        save_review(bad, record, score(record, review=False))
+        save_review(bad, record, score(record))
     assert {p.field for p in caught.value.problems} == {"adjustments[0].audited_score", "adjustments[0].reason"}
     assert review_path_for(record_path).read_bytes() == previous
 
@@ -353,5 +355,13 @@ def test_published_report_lists_the_adjustment_and_its_reason(record_path, tmp_p
 
 def test_empty_sections_mean_no_adjustments_and_no_decisions(record_path):
     write_review(record_path, "reviewer: 张审核\ndate: 2026-12-01\nadjustments:\nfindings:\n")
-    result = score(load_record(record_path))
+    result = audit(load_record(record_path))
     assert result.review.adjustments == () and result.audited_total == result.total
+
+
+def test_scoring_is_pure_and_ignores_a_review_beside_the_record(record_path):
+    write_review(record_path, ASSET_REVIEW)
+    record = load_record(record_path)
+    plain, audited = score(record), audit(record)
+    assert plain.review is None and plain.audited_total == plain.total
+    assert audited.review is not None and audited.audited_total != plain.total

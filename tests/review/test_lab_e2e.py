@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from toolkit.core.record import load_record
-from toolkit.core.scoring import score
+from toolkit.review.apply import audit
 from toolkit.review.files import review_path_for
 
 pytestmark = pytest.mark.browser
@@ -204,14 +204,14 @@ def _review_in_the_browser(page, lab: dict, row: int, record_path: Path) -> None
 def test_review_in_jupyterlab_saves_an_adjustment_that_changes_the_audited_total(lab):
     record_path = lab["root"] / "params" / SEED.name
     record_before = record_path.read_bytes()
-    row = [i.id for i in score(load_record(record_path)).indicators].index("资产配置合规性")
+    row = [i.id for i in audit(load_record(record_path)).indicators].index("资产配置合规性")
     with _browser_page(lab) as page:
         _review_in_the_browser(page, lab, row, record_path)
 
     review_file = review_path_for(record_path)
     text = review_file.read_text(encoding="utf-8")
     assert "reviewer: 测试复核人" in text and "indicator: 资产配置合规性" in text and "audited_score: 0.5" in text
-    result = score(load_record(record_path))
+    result = audit(load_record(record_path))
     assert (result.total, result.audited_total, result.audited_grade) == (Decimal("94.20"), Decimal("93.70"), "优")
     assert result.review.adjustments[0].reason == "抽查发现超标准配置办公设备，按评分标准再扣 0.5 分"
     assert record_path.read_bytes() == record_before

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.core.record import load_record
-from toolkit.core.scoring import score
+from toolkit.review.apply import audit
 from toolkit.review.files import review_path_for
 from toolkit.review.panel import open_review
 
@@ -57,7 +57,7 @@ def test_save_writes_the_review_and_the_audited_total_changes(record_path):
     assert "复核后总分 <b>93.7</b>" in panel.summary.value
     assert panel.save() is True
     assert "已保存" in panel.message.value and "93.7" in panel.message.value
-    result = score(load_record(record_path))
+    result = audit(load_record(record_path))
     assert (result.total, result.audited_total) == (Decimal("94.20"), Decimal("93.70"))
     assert result.review.decisions[0].note == "尾数舍入"
     assert record_path.read_bytes() == SEED.read_bytes()  # the record itself is never written

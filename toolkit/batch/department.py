@@ -14,7 +14,7 @@ from toolkit.batch.provenance import describe
 from toolkit.core.atomic import write_text
 from toolkit.core.paths import NOTEBOOK_DIR
 from toolkit.core.record import load_record
-from toolkit.core.scoring import score
+from toolkit.review.apply import audit
 from toolkit.report.charts import chinese_font
 from toolkit.report.publish import render_html
 
@@ -60,7 +60,7 @@ def build_department(record_path: Path, out_dir: Path, rubric: str | None = None
     nb = nbformat.read(str(partial), as_version=4)
     _stable_ids(nb)
     record = load_record(record_path, rubric)
-    result = score(record)
+    result = audit(record)
     provenance = describe(
         result.rubric, result.rubric_version, result.rubric_sha256, result.record_sha256, chinese_font()
     )

@@ -64,9 +64,7 @@ def package_versions() -> dict[str, str]:
 def generated_at() -> str:
     """Generation time, fixed by SOURCE_DATE_EPOCH when set (reproducible builds), else now; UTC."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC).replace(microsecond=0)
-    )
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC).replace(microsecond=0)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

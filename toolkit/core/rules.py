@@ -243,7 +243,15 @@ class NotApplicable(_Rule):
 
 
 Rule = Annotated[
-    Judgement | Proportional | Ratio | CountRatio | PerUnitDeduction | PerCaseDeduction | Tiers | Checklist | NotApplicable,
+    Judgement
+    | Proportional
+    | Ratio
+    | CountRatio
+    | PerUnitDeduction
+    | PerCaseDeduction
+    | Tiers
+    | Checklist
+    | NotApplicable,
     Field(discriminator="type"),
 ]
 

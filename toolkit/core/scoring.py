@@ -18,7 +18,6 @@ from toolkit.core.record import IndicatorEntry, Record, rule_for
 from toolkit.core.result import GroupResult, IndicatorResult, Result
 from toolkit.core.rubric import Indicator, Node, Rounding, Rubric
 from toolkit.core.rules import Judgement, NotApplicable, Rule
-from toolkit.review.files import apply_review, load_review, review_beside
 
 ONE = Decimal(1)
 MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
@@ -254,10 +253,11 @@ def _group_results(
     return tuple(map(made.__getitem__, plan.top))
 
 
-def score(record: Record, review: bool = True) -> Result:
-    """Score a record against its rubric. Never raises on odd numbers: they become findings.
+def score(record: Record) -> Result:
+    """Score a record against its rubric: record in, result out. Never raises on odd numbers: they become findings.
 
-    With `review`, a review file beside the record (toolkit.review) gives the audited scores; a bad one raises InputError."""
+    A review of the record is applied elsewhere (toolkit.review.apply.audit); here the audited values equal the
+    self-assessed ones."""
     rubric = record.rubric
     plan = _plan(rubric)
     rounding = rubric.rounding
@@ -272,12 +272,8 @@ def score(record: Record, review: bool = True) -> Result:
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
     total = round_to(sum(points, ZERO) * factor, rounding.places, rounding.mode)
     grade = rubric.grade_for(total)
-    # The review file, looked for before the result is built: the usual record has none, and its result
-    # is then built once, complete (this is the hot path when a batch scores thousands of records).
-    path = review_beside(record.path) if review else None
-    plain = review and path is None
     data = record.data
-    result = Result(
+    return Result(
         department=data.department.name,
         code=data.department.code,
         year=data.year,
@@ -294,9 +290,6 @@ def score(record: Record, review: bool = True) -> Result:
         groups=_group_results(plan, points, weights, factor),
         indicators=tuple(indicators),
         findings=checks.run_all(record, indicators, total, grade, found),
-        audited_total=total if plain else None,  # no review: the audited values are the self-assessed ones
-        audited_grade=grade if plain else None,
+        audited_total=total,
+        audited_grade=grade,
     )
-    if path is None:
-        return result
-    return apply_review(record, result, load_review(path, record, result))

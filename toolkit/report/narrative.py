@@ -18,7 +18,7 @@ from toolkit.core.findings import Severity
 from toolkit.core.numbers import HUNDRED, fmt, fmt2
 from toolkit.core.record import Record, load_record
 from toolkit.core.result import Result
-from toolkit.core.scoring import score
+from toolkit.review.apply import audit
 from toolkit.report import charts
 from toolkit.report.templating import environment
 from toolkit.review.files import review_path_for
@@ -71,7 +71,7 @@ class DepartmentReport:
     @classmethod
     def open(cls, record_path: str | Path, rubric: str | None = None) -> DepartmentReport:
         record = load_record(record_path, rubric)
-        return cls(record, score(record))
+        return cls(record, audit(record))
 
     def _render(self, macro: str, **extra: object) -> Fragment:
         module = _ENV.get_template("report.html.j2").module

@@ -2,8 +2,7 @@
 `params/<record stem>.review.yaml`.
 
 A review file is validated like a record (every problem at once, with file, line and field) against the
-record's rubric and the findings of its scored result. Applied to a Result it gives the audited scores,
-subtotals, total and grade; the record and its self-assessed values are never changed.
+record's rubric and the findings of its scored result; toolkit.review.apply turns it into audited scores.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from dataclasses import replace
 from datetime import date as Date
 from decimal import Decimal
 from pathlib import Path
@@ -22,10 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from toolkit.core.atomic import write_text
 from toolkit.core.findings import CATALOGUE
-from toolkit.core.numbers import ZERO, decimals_of, fmt, round_to
+from toolkit.core.numbers import decimals_of, fmt
 from toolkit.core.problems import InputError, Problem, display_path, dotted
 from toolkit.core.record import Record
-from toolkit.core.result import Adjustment, FindingDecision, GroupResult, Result, Review
+from toolkit.core.result import Adjustment, FindingDecision, Result, Review
 from toolkit.core.validation import problems_from
 from toolkit.core.yamlio import DecimalLoader, read_yaml, with_lines
 
@@ -266,38 +264,6 @@ def load_review(path: str | Path, record: Record, result: Result) -> Review:
     data = read_yaml(path, "复核调整")
     sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return validate_review(data, path, record, result, sha256)
-
-
-# --- applying a review ----------------------------------------------------------------------------
-
-
-def _regroup(g: GroupResult, scores: dict[str, Decimal], factor: Decimal) -> GroupResult:
-    points = sum((scores[i] for i in g.indicators if i in scores), ZERO)
-    children = tuple(_regroup(c, scores, factor) for c in g.children)
-    return replace(g, audited_score=points * factor if factor != 1 else points, children=children)
-
-
-def apply_review(record: Record, result: Result, review: Review | None) -> Result:
-    """The result with audited scores, subtotals, total and grade; with no review they equal the self-assessed ones.
-
-    Findings stay those of the self-evaluation: the review decides on them, it does not re-raise them."""
-    rubric = record.rubric
-    adjusted = {a.indicator: a.audited_score for a in review.adjustments} if review else {}
-    indicators = tuple(replace(i, audited_score=adjusted.get(i.id)) for i in result.indicators)
-    applicable = [i for i in indicators if i.applicable]
-    applicable_weight = sum((i.weight for i in applicable), ZERO)
-    total_weight = rubric.declaration.total_weight
-    # Same rescaling as scoring: dropped indicators' weight is spread over the rest.
-    factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else Decimal(1)
-    scores = {i.id: i.audited for i in applicable}
-    audited_total = round_to(sum(scores.values(), ZERO) * factor, rubric.rounding.places, rubric.rounding.mode)
-    return result.replace(
-        indicators=indicators,
-        groups=tuple(_regroup(g, scores, factor) for g in result.groups),
-        audited_total=audited_total,
-        audited_grade=rubric.grade_for(audited_total),
-        review=review,
-    )
 
 
 # --- writing --------------------------------------------------------------------------------------

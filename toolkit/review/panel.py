@@ -22,7 +22,8 @@ from toolkit.core.record import load_record
 from toolkit.core.result import IndicatorResult
 from toolkit.core.scoring import score
 from toolkit.core.yamlio import read_yaml
-from toolkit.review.files import DECISIONS, apply_review, load_review, review_path_for, save_review, validate_review
+from toolkit.review.apply import apply_review, audit
+from toolkit.review.files import DECISIONS, load_review, review_path_for, save_review, validate_review
 
 _UNDECIDED = ""
 _DECISION_OPTIONS = [("未决定", _UNDECIDED)] + [(f"{label}（{code}）", code) for code, label in DECISIONS.items()]
@@ -119,7 +120,7 @@ class ReviewPanel:
     def __init__(self, record_path: str | Path):
         self.record_path = Path(record_path)
         self.record = load_record(self.record_path)
-        self.result = score(self.record, review=False)
+        self.result = score(self.record)
         self.review_path = review_path_for(self.record_path)
         self.rows = [_IndicatorRow(i, n) for n, i in enumerate(self.result.indicators)]
         self.decision_rows = self._decision_rows()
@@ -283,7 +284,7 @@ class ReviewPanel:
         except OSError as exc:
             self.message.value = f'<div class="audit-error" style="color:#b00020"><b>未保存：无法写入 {html.escape(str(self.review_path))}（{html.escape(exc.strerror or str(exc))}）。</b></div>'
             return False
-        audited = score(self.record)  # read back from disk: what the report will show
+        audited = audit(self.record)  # read back from disk: what the report will show
         self.message.value = (
             f'<div class="audit-saved" style="color:#1b5e20"><b>已保存</b> {html.escape(display_path(self.review_path))}：'
             f"调整 {len(review.adjustments)} 项，对 {len(review.decisions)} 类复核发现作出决定；"
