@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
-def write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write data to path through a temporary file in the same folder, then rename over it."""
+def write_bytes(path: str | Path, data: bytes, check: Callable[[Path], object] | None = None) -> Path:
+    """Write data to path through a temporary file in the same folder, then rename over it.
+
+    `check`, when given, is called on the temporary file before the rename; if it raises, nothing is replaced."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -17,6 +20,8 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if check is not None:
+            check(Path(tmp))
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

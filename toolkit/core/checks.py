@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
+from toolkit.core import target_checks
 from toolkit.core.findings import Finding, Severity, finding
 from toolkit.core.numbers import ZERO, RoundingMode, decimals_of, fmt, round_to
 from toolkit.core.record import Record
@@ -22,6 +23,7 @@ _PROBLEM_WORDS = re.compile(
 # “未发现问题”“未超过预算” deny a problem: such phrases are removed before looking for problem words.
 _DENIED = re.compile(r"(?:未|无|没有|不存在)(?:发现|出现|存在)?(?:任何|明显)?(?:问题|超出|超过|逾期|延迟|滞后|差距)")
 _LOW_TARGET = re.compile(r"(?:指标值|目标值|指标)[^。；;]{0,12}?(?:偏低|过低|较低|设置不合理|不够科学)")
+_ONE_TEXT_COLUMN = ("target", "budget_execution")
 _TERMINAL = set("。！？!?…；;.)）”」』】")
 _DANGLING = set("，,、：:（(“「《—-")
 
@@ -72,22 +74,21 @@ def _may_exceed(value: Decimal, places: int) -> bool:
 
 def _placeholders(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     # A property of the rubric alone: worked out once per (immutable) rubric, not once per record.
-    rubric = record.rubric
-    found = rubric.__dict__.get("_placeholder_findings")
-    if found is None:
-        found = tuple(
-            finding(
-                "UNNAMED_INDICATOR",
-                ind.id,
-                f"{'－'.join(g.label for g in ind.groups)}下有一项分值 {fmt(ind.weight)} 的指标"
-                f"原表未列名称和解释，以“{ind.id}”暂记，需向部门核实",
-                weight=ind.weight,
-            )
-            for ind in rubric.indicators
-            if ind.node.placeholder
+    return record.rubric.derive("placeholder_findings", _placeholder_findings)
+
+
+def _placeholder_findings(rubric: Rubric) -> tuple[Finding, ...]:
+    return tuple(
+        finding(
+            "UNNAMED_INDICATOR",
+            ind.id,
+            f"{'－'.join(g.label for g in ind.groups)}下有一项分值 {fmt(ind.weight)} 的指标"
+            f"原表未列名称和解释，以“{ind.id}”暂记，需向部门核实",
+            weight=ind.weight,
         )
-        object.__setattr__(rubric, "_placeholder_findings", found)
-    return found
+        for ind in rubric.indicators
+        if ind.node.placeholder
+    )
 
 
 def _not_applicable_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
@@ -97,21 +98,23 @@ def _not_applicable_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]
 
 
 def _deduction_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
-    if i.missing or not i.applicable:
+    if i.missing or i.unscored or not i.applicable:
         return
     lost = i.weight - i.self_score
     reason = i.reason.strip() if i.reason else ""
     if not reason and lost <= 0:
         return  # the usual row: full marks, nothing written
     if lost > 0:
-        if not reason:
+        # A budget-execution score follows from its rate; the rate, not a reason, explains the deduction.
+        if not reason and i.rule != "budget_execution":
             yield finding(
                 "DEDUCTION_WITHOUT_REASON",
                 i.id,
                 f"“{i.label}”扣 {fmt(lost)} 分（{fmt(i.weight)} → {fmt(i.self_score)}），未说明原因",
                 lost=lost,
             )
-        if not (i.measure or "").strip():
+        # The target-versus-actual forms have one column for the reason and the measure (偏差原因分析及改进措施).
+        if not (i.measure or "").strip() and i.rule not in _ONE_TEXT_COLUMN:
             yield finding("DEDUCTION_WITHOUT_MEASURE", i.id, f"“{i.label}”扣 {fmt(lost)} 分，未提出改进措施", lost=lost)
         if reason and _LOW_TARGET.search(reason):
             yield finding(
@@ -136,9 +139,19 @@ def _deduction_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
         )
 
 
+def _evidence_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
+    """Every check that reads the row's evidence: the recomputation, and a target against its actual."""
+    yield from _recomputed_row(i, rubric)
+    yield from target_checks.execution_row(i, rubric)
+    yield from target_checks.target_row(i, rubric)
+
+
 def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
+    if i.unscored:
+        return  # nothing stated to compare (reported as SCORE_MISSING)
     if i.recomputed_raw is None:
-        if not i.missing and i.rule not in ("judgement", "not_applicable"):
+        # A target row that cannot be recomputed says why itself (target_checks.target_row).
+        if not i.missing and i.rule not in ("judgement", "not_applicable", "target"):
             yield finding(
                 "EVIDENCE_MISSING", i.id, f"“{i.label}”按规则（{i.rule}）计分，但记录未提供计分依据，无法重算"
             )
@@ -165,7 +178,7 @@ def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
         )
     else:
         yield finding(
-            "RECOMPUTED_MISMATCH",
+            "EXECUTION_SCORE_MISMATCH" if i.rule == "budget_execution" else "RECOMPUTED_MISMATCH",
             i.id,
             f"“{i.label}”{basis}，自评 {fmt(i.self_score)}，相差 {fmt(diff)}，超出容差 {fmt(tolerance)}",
             raw=i.recomputed_raw,
@@ -177,7 +190,9 @@ def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
 def _totals(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     tolerance = record.rubric.tolerance.score
     stated_total, stated_grade = record.data.stated_total, record.data.stated_grade
-    if stated_total is None:
+    if record.data.stated_total_is_weight:
+        pass  # the printed 合计 adds up weights: target_checks.form_texts says so
+    elif stated_total is None:
         yield finding("STATED_TOTAL_MISSING", None, f"记录未填报总分；各项得分合计 {fmt(total)}")
     elif abs(stated_total - total) > tolerance:
         yield finding(
@@ -187,9 +202,9 @@ def _totals(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
             stated=stated_total,
             computed=total,
         )
-    if stated_grade is None:
+    if stated_grade is None and record.rubric.family == "fixed":  # the national forms print no grade
         yield finding("STATED_GRADE_MISSING", None, f"记录未勾选评价等级；按总分 {fmt(total)} 应为“{grade}”")
-    elif stated_grade != grade:
+    elif stated_grade is not None and stated_grade != grade:
         yield finding(
             "GRADE_MISMATCH",
             None,
@@ -201,6 +216,8 @@ def _totals(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
 
 def _budget(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     budget = record.data.budget
+    if budget is None:
+        return
     parts = sum(budget.components.values(), ZERO)
     diff = parts - budget.total
     if diff == 0:
@@ -284,10 +301,10 @@ ROW_CHECKS: tuple[Callable[[IndicatorResult, Rubric], Iterable[Finding]], ...] =
     _score_row,
     _not_applicable_row,
     _deduction_row,
-    _recomputed_row,
+    _evidence_row,
     _text_row,
 )
-_EVIDENCE_CHECK = ROW_CHECKS.index(_recomputed_row)
+_EVIDENCE_CHECK = ROW_CHECKS.index(_evidence_row)
 NO_ROW_FINDINGS: RowFindings = tuple(() for _ in ROW_CHECKS)  # the usual row: shared, and skipped by run_all
 _STEPS: tuple = (
     ("row", 0),
@@ -297,6 +314,10 @@ _STEPS: tuple = (
     ("row", 3),
     ("record", _totals),
     ("record", _budget),
+    ("record", target_checks.execution),
+    ("record", target_checks.budget_rows),
+    ("record", target_checks.frame_weights),
+    ("record", target_checks.form_texts),
     ("record", _text_lists),
     ("row", 4),
     ("record", _goal_count),
@@ -312,7 +333,7 @@ def row_findings(i: IndicatorResult, rubric: Rubric, written_alike: RowFindings 
         found = tuple([tuple(check(i, rubric)) for check in ROW_CHECKS])
     else:
         at = _EVIDENCE_CHECK
-        found = (*written_alike[:at], tuple(_recomputed_row(i, rubric)), *written_alike[at + 1 :])
+        found = (*written_alike[:at], tuple(_evidence_row(i, rubric)), *written_alike[at + 1 :])
     return found if any(found) else NO_ROW_FINDINGS
 
 

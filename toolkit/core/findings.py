@@ -42,6 +42,24 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "TRUNCATED_TEXT": (Severity.WARNING, "文字不完整"),
     "GOALS_COMPLETION_COUNT": (Severity.WARNING, "目标与完成情况条数不符"),
     "LOW_TARGET_VALUES": (Severity.WARNING, "扣分原因为指标值设置偏低"),
+    # Target-versus-actual forms (toolkit.core.target_checks)
+    "EXECUTION_SCORE_MISMATCH": (Severity.ERROR, "预算执行得分与分值×执行率不符"),
+    "EXECUTION_RATE_MISMATCH": (Severity.ERROR, "填报执行率与执行数÷预算数不符"),
+    "EXECUTION_OVER_BUDGET": (Severity.WARNING, "执行数超过预算数"),
+    "BUDGET_ROW_MISMATCH": (Severity.ERROR, "资金总额与其中各项合计不符"),
+    "BUDGET_ADJUSTED_TO_SPEND": (Severity.WARNING, "预算年中调整为恰等于执行数"),
+    "TARGET_NOT_MET_FULL_SCORE": (Severity.ERROR, "未达到目标却得满分"),
+    "DEDUCTION_ALTHOUGH_MET": (Severity.WARNING, "已达到目标却扣分"),
+    "TARGET_FAR_EXCEEDED": (Severity.WARNING, "实际完成值远超目标（指标值设置偏低）"),
+    "ACTUAL_NOT_MEASURABLE": (Severity.WARNING, "量化目标的实际完成值无法衡量"),
+    "UNIT_MISMATCH": (Severity.WARNING, "目标与实际完成值单位不一致"),
+    "FRAME_WEIGHT_MISMATCH": (Severity.ERROR, "指标分值合计与评价框架不符"),
+    "SCORE_MISSING": (Severity.ERROR, "未填写得分"),
+    "TEMPLATE_TEXT": (Severity.WARNING, "表格填写说明未替换为实际内容"),
+    "WEIGHT_CONCENTRATION": (Severity.WARNING, "单项指标分值占比过高"),
+    "INCOMPLETE_TABLE": (Severity.WARNING, "公开表格不完整"),
+    "STATED_TOTAL_IS_WEIGHT": (Severity.WARNING, "合计栏为分值合计而非得分"),
+    "EMPTY_ROW": (Severity.INFO, "指标表有未填写的空行"),
 }
 
 

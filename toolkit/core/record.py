@@ -1,35 +1,44 @@
-"""Department records: one YAML file per department and year, validated against its rubric."""
+"""Records: one YAML file per department (or project) and year, validated against its rubric.
+
+Under a fixed rubric a record gives a score per indicator id (`indicators` is a mapping). Under a frame (the
+target-versus-actual forms) it lists its own indicator rows (`indicators` is a list: level names, target,
+actual, weight, score) and its budget execution block; binding (toolkit.core.frame) turns the rows into the
+record's own rubric, and the record then reads like any other: `data.indicators` maps indicator ids to entries.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from toolkit.core.frame import Bound, Row, bind, execution_leaf
+from toolkit.core.models import Frozen
 from toolkit.core.problems import InputError
 from toolkit.core.rubric import Rubric, content_sha256, load_rubric
-from toolkit.core.rules import NotApplicable, Rule
+from toolkit.core.rules import BudgetExecution, NotApplicable, Rule
 from toolkit.core.validation import problems_from
 from toolkit.core.yamlio import read_yaml, with_lines
 
 SCHEMA = "audit-toolkit/department"
 FORMAT_VERSION = 1
+Problems = list[tuple[tuple, str]]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Department(Frozen):
+    """The unit evaluated: a department, or for a project record the project (its department in `supervisor`)."""
 
-
-class Department(_Frozen):
     name: str = Field(min_length=1)
     code: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     units: int | None = Field(default=None, ge=0)  # 单位数
+    supervisor: str | None = None  # 主管部门
+    implementer: str | None = None  # 实施单位
 
 
-class Budget(_Frozen):
+class Budget(Frozen):
     """Amounts in 万元: the components must add up to the total; details are shown, not summed."""
 
     unit: Literal["万元"] = "万元"
@@ -38,12 +47,64 @@ class Budget(_Frozen):
     details: dict[str, Decimal] = {}
 
 
-class NotApplicableEntry(_Frozen):
+class Amounts(Frozen):
+    """One row of a budget execution block, 万元; a figure the table leaves blank is None."""
+
+    initial: Decimal | None = Field(default=None, ge=0)  # 年初预算数
+    adjusted: Decimal | None = Field(default=None, ge=0)  # 全年预算数 / 调整后预算数
+    executed: Decimal | None = Field(default=None, ge=0)  # 全年执行数 / 预算执行数
+
+    @property
+    def blank(self) -> bool:
+        return self.initial is None and self.adjusted is None and self.executed is None
+
+    @property
+    def all_zero(self) -> bool:
+        return not any((self.initial, self.adjusted, self.executed))
+
+
+class Execution(Frozen):
+    """The budget execution block of a target-versus-actual form, as printed."""
+
+    unit: Literal["万元"] = "万元"
+    total: Amounts = Amounts()  # 年度资金总额 / 总额
+    components: dict[str, Amounts] = {}  # 其中：当年财政拨款, 上年结转资金, 其他资金 …
+    stated_rate: Decimal | None = None  # 执行率 as printed, in percent
+    stated_score: Decimal | None = Field(default=None, ge=0)  # 得分 as printed
+    reason: str | None = None  # 原因 / 偏差说明
+
+
+class FrameRow(Frozen):
+    """One indicator row of a target-versus-actual form, as printed."""
+
+    path: tuple[str, ...] = ()  # the level names above the row (产出指标, 数量指标)
+    name: str | None = None  # 三级指标
+    target: str | None = None  # 年度指标值 (Sichuan: 指标值)
+    nature: str | None = None  # 指标性质 (≥ ＝ ≤ or 定性), where the form has the column
+    unit: str | None = None  # 度量单位, where the form has the column
+    actual: str | None = None  # 实际完成值
+    weight: Decimal | None = Field(default=None, ge=0)  # 分值 / 权重
+    self_score: Decimal | None = Field(default=None, ge=0)  # 得分; None when left blank
+    reason: str | None = None  # 偏差原因分析及改进措施
+    measure: str | None = None
+    placeholder: bool = False  # an empty row of the form (指标2:, ……): shown, never scored
+    source: str | None = None
+
+
+class Evaluation(Frozen):
+    """评价结论 / 存在问题 / 改进措施, where the form has them."""
+
+    conclusion: str | None = None
+    problems: str | None = None
+    measures: str | None = None
+
+
+class NotApplicableEntry(Frozen):
     mode: Literal["rescale", "full_marks"]
     reason: str = Field(min_length=1)
 
 
-class IndicatorEntry(_Frozen):
+class IndicatorEntry(Frozen):
     # Required unless the row is not applicable (checked by _missing_scores, which names the field):
     # then it is the weight under full_marks, and nothing under rescale.
     self_score: Decimal | None = Field(default=None, ge=0)
@@ -54,31 +115,38 @@ class IndicatorEntry(_Frozen):
     not_applicable: NotApplicableEntry | None = None
 
 
-class RecordFile(_Frozen):
+class RecordFile(Frozen):
     schema_: str = Field(alias="schema")
     format_version: int
     fictional: bool = False
     department: Department
     year: int = Field(ge=1990, le=2100)
     rubric: str = Field(min_length=1)
+    kind: Literal["department", "project"] = "department"
     source: str | None = None
     goals: tuple[str, ...] = ()
     completions: tuple[str, ...] = ()
     unmet_reasons: tuple[str, ...] = ()
-    budget: Budget
-    indicators: dict[str, IndicatorEntry]
+    budget: Budget | None = None  # fixed rubrics: 总预算 and its components
+    execution: Execution | None = None  # frames: 预算执行
+    indicators: dict[str, IndicatorEntry]  # by indicator id (under a frame: made from `rows` when bound)
+    rows: tuple[FrameRow, ...] = ()  # frames: the indicator rows as printed, placeholders included
     stated_total: Decimal | None = None
+    stated_total_is_weight: bool = False  # the printed 合计 adds up the weights, not the scores (Sichuan)
     stated_grade: str | None = None
+    evaluation: Evaluation | None = None
+    incomplete: str | None = None  # the published table is cut short: where
 
 
 @dataclass(frozen=True)
 class Record:
-    """A validated department record, bound to its rubric."""
+    """A validated record, bound to its rubric (under a frame: the rubric made from its own rows)."""
 
     data: RecordFile
     rubric: Rubric
     path: str
     sha256: str
+    rows_by_id: dict[str, int] = field(default_factory=dict)  # frames: indicator id -> position in data.rows
 
     @property
     def department(self) -> Department:
@@ -87,6 +155,11 @@ class Record:
     @property
     def year(self) -> int:
         return self.data.year
+
+    def row_of(self, indicator_id: str) -> FrameRow | None:
+        """The printed row an indicator of a frame record came from (None under a fixed rubric)."""
+        at = self.rows_by_id.get(indicator_id)
+        return None if at is None else self.data.rows[at]
 
 
 def _raw_problems(data: dict, rubric: Rubric | None) -> list[tuple[tuple, str]]:
@@ -125,40 +198,112 @@ def _missing_scores(data: dict) -> list[tuple[tuple, str]]:
     ]
 
 
-def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = None) -> Record:
-    """Validate a parsed record; `rubric` overrides the one the record names."""
-    problems: list[tuple[tuple, str]] = []
-    bound: Rubric | None = None
+def _bind_rubric(data: dict, path: str | Path, rubric: Rubric | str | None) -> tuple[Rubric | None, Problems]:
+    """The rubric a record is checked against: `rubric` when given, else the one it names."""
     ref = rubric if rubric is not None else data.get("rubric")
     if isinstance(ref, Rubric):
-        bound = ref
-    elif isinstance(ref, str) and ref:
-        # A rubric file named in a record is relative to the record, not to wherever the command runs.
-        beside = Path(path).parent / ref
-        if rubric is None and Path(ref).suffix in (".yaml", ".yml") and not Path(ref).is_absolute() and beside.exists():
-            ref = str(beside)
-        try:
-            bound = load_rubric(ref)
-        except InputError as exc:
-            more = (
-                f"（共 {len(exc.problems)} 处问题，可运行 audit-toolkit rubric validate 查看全部）"
-                if len(exc.problems) > 1
-                else ""
-            )
-            problems.append((("rubric",), f"无法加载评价指标体系 {ref}：{exc.problems[0].message}{more}"))
+        return ref, []
+    if not isinstance(ref, str) or not ref:
+        return None, []
+    # A rubric file named in a record is relative to the record, not to wherever the command runs.
+    beside = Path(path).parent / ref
+    if rubric is None and Path(ref).suffix in (".yaml", ".yml") and not Path(ref).is_absolute() and beside.exists():
+        ref = str(beside)
     try:
-        decl = RecordFile.model_validate(data)
-    except ValidationError as exc:
-        problems = problems_from(exc) + problems
-        decl = None
-    problems += _missing_scores(data) + _raw_problems(data, bound)
+        return load_rubric(ref), []
+    except InputError as exc:
+        count = len(exc.problems)
+        more = f"（共 {count} 处问题，可运行 audit-toolkit rubric validate 查看全部）" if count > 1 else ""
+        return None, [(("rubric",), f"无法加载评价指标体系 {ref}：{exc.problems[0].message}{more}")]
+
+
+def _header_problems(decl: RecordFile | None, data: dict, rubric: Rubric | None) -> Problems:
+    problems: Problems = []
     if decl is not None and decl.schema_ != SCHEMA:
         problems.append((("schema",), f"应为 {SCHEMA}，实际为 {decl.schema_!r}"))
     if decl is not None and decl.format_version != FORMAT_VERSION:
         problems.append((("format_version",), f"本工具支持第 {FORMAT_VERSION} 版格式，实际为 {decl.format_version}"))
+    for block in rubric.declaration.requires if rubric is not None else ():
+        # A fragment of a table cut short (`incomplete`) may lack a block the form has.
+        if data.get(block) is None and not data.get("incomplete"):
+            problems.append(((block,), f"缺少必填字段（评价指标体系 {rubric.id} 要求记录填写 {block}）"))  # type: ignore[union-attr]
+    return problems
+
+
+def _validated(data: dict) -> tuple[RecordFile | None, Problems]:
+    try:
+        return RecordFile.model_validate(data), []
+    except ValidationError as exc:
+        return None, problems_from(exc)
+
+
+def parse_record(data: dict, path: str | Path, rubric: Rubric | str | None = None) -> Record:
+    """Validate a parsed record; `rubric` overrides the one the record names."""
+    bound, problems = _bind_rubric(data, path, rubric)
+    if bound is not None and bound.is_frame:
+        return _parse_frame_record(data, path, bound, problems)
+    decl, invalid = _validated(data)
+    problems = (
+        invalid + problems + _missing_scores(data) + _raw_problems(data, bound) + _header_problems(decl, data, bound)
+    )
     if problems or decl is None or bound is None:
         raise with_lines(path, problems)
     return Record(decl, bound, str(path), content_sha256(path, data))
+
+
+def _parse_frame_record(data: dict, path: str | Path, frame: Rubric, problems: Problems) -> Record:
+    """A record under a frame: its rows validated, then bound into the record's own rubric."""
+    rows = data.get("indicators")
+    decl, invalid = _validated({**data, "indicators": {}, "rows": rows if rows is not None else []})
+    # The rows are written as `indicators` in the file: messages and line numbers point there.
+    problems = [(("indicators", *loc[1:]) if loc[:1] == ("rows",) else loc, msg) for loc, msg in invalid] + problems
+    problems += _header_problems(decl, data, frame)
+    made = None
+    if decl is not None:
+        made, unplaced = bind(frame, [Row(n, r.path, r.name, r.weight, r.placeholder) for n, r in enumerate(decl.rows)])
+        problems += unplaced
+    if problems or decl is None or made is None:
+        raise with_lines(path, problems)
+    entries = frame_entries(decl, made)
+    return Record(
+        decl.model_copy(update={"indicators": entries}), made.rubric, str(path), content_sha256(path, data), made.rows
+    )
+
+
+def frame_entries(decl: RecordFile, made: Bound) -> dict[str, IndicatorEntry]:
+    """The entry of every indicator of a bound frame: the execution block's and one per placed row."""
+    entries: dict[str, IndicatorEntry] = {}
+    leaf = execution_leaf(made.rubric)
+    if leaf is not None and decl.execution is not None:
+        entries[leaf.id] = _execution_entry(decl.execution, leaf.rule)
+    for indicator, at in made.rows.items():
+        row = decl.rows[at]
+        evidence: dict[str, object] = {
+            key: value for key in ("target", "actual", "nature", "unit") if (value := getattr(row, key)) is not None
+        }
+        entries[indicator] = IndicatorEntry(
+            self_score=row.self_score, reason=row.reason, measure=row.measure, evidence=evidence, source=row.source
+        )
+    return entries
+
+
+def execution_figures(execution: Execution, divide_by: str) -> tuple[Decimal, Decimal] | None:
+    """(budget, executed) the rate is worked out from: the total row, or its components when the total row was
+    left at 0 or blank; None when the table gives neither."""
+    rows = [execution.total] if not execution.total.all_zero else [a for a in execution.components.values()]
+    pick = "initial" if divide_by == "initial" else "adjusted"
+    budgets = [getattr(a, pick) for a in rows if getattr(a, pick) is not None]
+    executed = [a.executed for a in rows if a.executed is not None]
+    if not budgets or not executed:
+        return None
+    return sum(budgets, Decimal(0)), sum(executed, Decimal(0))
+
+
+def _execution_entry(execution: Execution, rule: Rule) -> IndicatorEntry:
+    divide_by = rule.divide_by if isinstance(rule, BudgetExecution) else "adjusted"
+    figures = execution_figures(execution, divide_by)
+    evidence: dict[str, object] = {} if figures is None else {"budget": figures[0], "executed": figures[1]}
+    return IndicatorEntry(self_score=execution.stated_score, reason=execution.reason, evidence=evidence)
 
 
 def load_record(path: str | Path, rubric: Rubric | str | None = None) -> Record:

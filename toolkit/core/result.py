@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from toolkit.core.findings import SEVERITY_ORDER, Finding, Severity
+from toolkit.core.targets import Measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,10 @@ class IndicatorResult:
     measure: str | None
     missing: bool = False
     audited_score: Decimal | None = None  # the reviewer's score; None when the review did not adjust it
+    unscored: bool = False  # the record left the score blank (counted as 0)
+    target: Measure | None = None  # target-versus-actual indicators: the target and the actual as read
+    actual: Measure | None = None
+    met: bool | None = None  # whether the actual meets the target; None when that cannot be decided
 
     @property
     def lost(self) -> Decimal:
@@ -132,6 +137,11 @@ class Result:
     audited_total: Decimal | None = None
     audited_grade: str | None = None
     review: Review | None = None
+    # Every indicator that can be recomputed at its recomputed score, the rest at their self score.
+    recomputed_total: Decimal | None = None
+    kind: str = "department"  # department | project
+    family: str = "fixed"  # fixed | target: the rubric family
+    supervisor: str | None = None  # 主管部门, for a project
 
     def replace(self, **changes: object) -> Result:
         """A copy with some fields changed; the original stays as it was."""
@@ -196,6 +206,10 @@ class Result:
             "findings": [f.as_dict() for f in self.findings],
             "audited_total": _num(self.final_total),
             "audited_grade": self.final_grade,
+            "recomputed_total": _num(self.recomputed_total),
+            "kind": self.kind,
+            "family": self.family,
+            "supervisor": self.supervisor,
             "review": _review(self.review),
             "adjustments": [_adjustment(a) for a in self.review.adjustments] if self.review else [],
             "finding_decisions": [
@@ -240,7 +254,22 @@ def _indicator(i: IndicatorResult) -> dict:
         "applicable": i.applicable,
         "reason": i.reason,
         "measure": i.measure,
+        "score_missing": i.unscored,
+        "target": _measure(i.target),
+        "actual": _measure(i.actual),
+        "met": i.met,
     }
+
+
+def _measure(m: Measure | None) -> dict | None:
+    """A target or actual as written and as read: kind, operator, value, unit (and month/day for deadlines)."""
+    if m is None:
+        return None
+    out: dict = {"written": m.written, "kind": m.kind.value, "operator": m.operator.value if m.operator else None}
+    out |= {"value": _num(m.value), "unit": m.unit}
+    if m.month is not None:
+        out |= {"month": m.month, "day": m.day}
+    return out
 
 
 def _review(review: Review | None) -> dict | None:

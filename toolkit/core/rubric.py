@@ -1,34 +1,46 @@
-"""The rubric: a versioned YAML declaration of the indicator tree, grade bands, rounding and tolerances."""
+"""The rubric: a versioned YAML declaration of the indicator tree, grade bands, rounding and tolerances.
+
+A fixed rubric (family `fixed`) declares every indicator. A frame (family `target`, the national
+target-versus-actual form and its variants) declares the upper levels and their weights and marks some groups
+`open`: each record brings the groups and indicators below them (toolkit.core.frame binds the two into the
+rubric that record is scored against).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from toolkit.core.models import Frozen
 from toolkit.core.numbers import ZERO, RoundingMode, fmt
 from toolkit.core.paths import RUBRIC_DIR
 from toolkit.core.problems import InputError, Problem, display_path, dotted
 from toolkit.core.rules import Rule
 from toolkit.core.validation import problems_from
-from toolkit.core.yamlio import read_yaml, with_lines
+from toolkit.core.yamlio import dump_yaml, read_yaml, with_lines
 
 SCHEMA = "audit-toolkit/rubric"
 FORMAT_VERSION = 1
 PLACEHOLDER_LABEL = "（原表未列名称）"
+T = TypeVar("T")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class OpenGroup(Frozen):
+    """A group of a frame whose groups and indicators each record brings: the levels it brings, by name."""
+
+    levels: tuple[str, ...] = Field(min_length=1)  # e.g. (二级指标,) or (一级指标, 二级指标)
+    aliases: tuple[str, ...] = ()  # other names the group goes by in published tables (产出 for 产出指标)
 
 
-class Node(_Frozen):
+class Node(Frozen):
     """A group (has children) or an indicator (has a rule)."""
 
     id: str = Field(min_length=1)
@@ -38,6 +50,8 @@ class Node(_Frozen):
     placeholder: bool = False  # the source table gives no name: never invent one
     rule: Rule | None = None
     children: tuple[Node, ...] = ()
+    open: OpenGroup | None = None  # frames only: the record brings what is below
+    leaf_rule: Rule | None = None  # frames only: the rule of every indicator a record brings under an open group
 
     @property
     def label(self) -> str:
@@ -45,22 +59,22 @@ class Node(_Frozen):
         return PLACEHOLDER_LABEL if self.placeholder else (self.name or self.id)
 
 
-class Rounding(_Frozen):
+class Rounding(Frozen):
     mode: RoundingMode = RoundingMode.HALF_UP
     places: int = Field(default=2, ge=0, le=6)
 
 
-class Tolerance(_Frozen):
+class Tolerance(Frozen):
     score: Decimal = Field(default=Decimal("0.01"), ge=0)
     budget: Decimal = Field(default=Decimal("0.01"), ge=0)
 
 
-class GradeBand(_Frozen):
+class GradeBand(Frozen):
     grade: str = Field(min_length=1)
     min: Decimal  # inclusive
 
 
-class RubricFile(_Frozen):
+class RubricFile(Frozen):
     """The file as declared; `Rubric` adds what is derived from it."""
 
     schema_: str = Field(alias="schema")
@@ -69,6 +83,10 @@ class RubricFile(_Frozen):
     version: str = Field(min_length=1)
     title: str = Field(min_length=1)
     source: str | None = None
+    family: Literal["fixed", "target"] = "fixed"  # every indicator fixed, or a target-versus-actual frame
+    kind: Literal["department", "project"] = "department"  # what a record of this rubric evaluates
+    inferred_from: str | None = None  # set on rubrics read off a table (the file and its SHA-256)
+    requires: tuple[Literal["budget", "execution"], ...] = ("budget",)  # blocks every record must carry
     total_weight: Decimal = Field(default=Decimal(100), gt=0)
     rounding: Rounding = Rounding()
     tolerance: Tolerance = Tolerance()
@@ -102,11 +120,22 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Rubric:
-    """A validated rubric with its indicators flattened in table order."""
+    """A validated rubric with its indicators flattened in table order (a frame bound to a record names its frame).
+
+    `derived` holds what other modules work out once per rubric (a scoring plan, say): an explicit cache, so
+    that the rubric itself stays immutable."""
 
     declaration: RubricFile
     indicators: tuple[Indicator, ...]
     sha256: str
+    frame: Rubric | None = field(default=None, compare=False, repr=False)  # bound rubrics: the frame they fill
+    derived: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def derive(self, key: str, make: Callable[[Rubric], T]) -> T:
+        """What `make` gives for this rubric, worked out on first use."""
+        if key not in self.derived:
+            self.derived[key] = make(self)
+        return self.derived[key]  # type: ignore[return-value]  # each key is only ever made by one `make`
 
     @property
     def id(self) -> str:
@@ -129,20 +158,36 @@ class Rubric:
         return self.declaration.tolerance
 
     @property
+    def family(self) -> str:
+        return self.declaration.family
+
+    @property
+    def is_frame(self) -> bool:
+        """Whether records bring indicators of their own (open groups) rather than scoring fixed ones."""
+        return any(n.open is not None for n in _walk(self.tree))
+
+    @property
     def depth(self) -> int:
-        return max(len(i.groups) for i in self.indicators) + 1
+        """Levels of the tree, the indicators' own level included."""
+        return max((len(i.groups) for i in self.indicators), default=0) + 1
+
+    @property
+    def total_weight(self) -> Decimal:
+        return self.declaration.total_weight
+
+    @cached_property
+    def level_names(self) -> tuple[str, ...]:
+        """What each level is called in reports: 一级指标, 二级指标, … down to the indicators' own level."""
+        return tuple(f"{_CN_ORDINALS[n] if n < len(_CN_ORDINALS) else n + 1}级指标" for n in range(self.depth))
 
     def indicator(self, ref: str) -> Indicator | None:
         """Look an indicator up by id, or by its exact name."""
-        found = self._by_id().get(ref)
+        found = self._by_id.get(ref)
         return found or next((i for i in self.indicators if i.node.name == ref), None)
 
+    @cached_property
     def _by_id(self) -> dict[str, Indicator]:
-        cache = self.__dict__.get("_index")
-        if cache is None:
-            cache = {i.id: i for i in self.indicators}
-            object.__setattr__(self, "_index", cache)
-        return cache
+        return {i.id: i for i in self.indicators}
 
     def grade_for(self, total: Decimal) -> str:
         """The band whose lower bound (inclusive) the total reaches; bands are checked highest first."""
@@ -152,10 +197,21 @@ class Rubric:
         return self.declaration.grades[-1].grade
 
 
-def _flatten(nodes: tuple[Node, ...], above: tuple[Node, ...] = ()) -> list[Indicator]:
+_CN_ORDINALS = "一二三四五六七八九"
+
+
+def _walk(nodes: tuple[Node, ...]) -> list[Node]:
+    """Every node of the tree, parents before their children."""
+    return [m for n in nodes for m in (n, *_walk(n.children))]
+
+
+def flatten(nodes: tuple[Node, ...], above: tuple[Node, ...] = ()) -> list[Indicator]:
     out: list[Indicator] = []
     for node in nodes:
-        out += _flatten(node.children, above + (node,)) if node.children else [Indicator(node, above)]
+        if node.children:
+            out += flatten(node.children, above + (node,))
+        elif node.open is None:  # an open group of a frame is no indicator: the record fills it
+            out.append(Indicator(node, above))
     return out
 
 
@@ -166,7 +222,9 @@ def _tree_problems(nodes: tuple[Node, ...], loc: tuple, seen: dict[str, tuple]) 
         if node.id in seen:
             problems.append((here + ("id",), f"ID “{node.id}” 重复（已在 {dotted(seen[node.id])} 使用）"))
         seen.setdefault(node.id, here)
-        if node.children:
+        if node.open is not None or node.leaf_rule is not None:
+            problems += _open_problems(node, here)
+        elif node.children:
             total = sum((c.weight for c in node.children), ZERO)
             if total != node.weight:
                 parts = " + ".join(fmt(c.weight) for c in node.children)
@@ -184,6 +242,18 @@ def _tree_problems(nodes: tuple[Node, ...], loc: tuple, seen: dict[str, tuple]) 
     return problems
 
 
+def _open_problems(node: Node, here: tuple) -> list[tuple[tuple, str]]:
+    """An open group holds nothing itself: its rule is the rule of the indicators records bring under it."""
+    problems: list[tuple[tuple, str]] = []
+    if node.open is None:
+        problems.append((here + ("leaf_rule",), "只有开放分组（open）可设下级指标的计分规则（leaf_rule）"))
+    if node.open is not None and node.leaf_rule is None:
+        problems.append((here + ("leaf_rule",), f"开放分组“{node.label}”缺少下级指标的计分规则（leaf_rule）"))
+    if node.children or node.rule is not None:
+        problems.append((here + ("open",), f"开放分组“{node.label}”的下级指标由各记录填写，不应列出下级或计分规则"))
+    return problems
+
+
 def _semantic_problems(decl: RubricFile) -> list[tuple[tuple, str]]:
     problems: list[tuple[tuple, str]] = []
     if decl.schema_ != SCHEMA:
@@ -195,6 +265,10 @@ def _semantic_problems(decl: RubricFile) -> list[tuple[tuple, str]]:
         parts = " + ".join(fmt(n.weight) for n in decl.tree)
         problems.append((("tree",), f"一级指标分值合计 {parts} = {fmt(top)}，应为 {fmt(decl.total_weight)}"))
     problems += _tree_problems(decl.tree, ("tree",), {})
+    has_open = any(n.open is not None for n in _walk(decl.tree))
+    if has_open != (decl.family == "target"):
+        want = "应有开放分组（open）" if decl.family == "target" else "不应有开放分组（open），或将 family 设为 target"
+        problems.append((("family",), f"体系类型为 {decl.family}，{want}"))
     bounds = [g.min for g in decl.grades]
     if bounds != sorted(bounds, reverse=True) or len(set(bounds)) != len(bounds):
         problems.append((("grades",), "评价等级应按下限从高到低排列，且下限互不相同"))
@@ -214,7 +288,7 @@ def parse_rubric(data: object, path: str | Path) -> Rubric:
     problems = _semantic_problems(decl)
     if problems:
         raise with_lines(path, problems)
-    return Rubric(decl, tuple(_flatten(decl.tree)), content_sha256(path, data))
+    return Rubric(decl, tuple(flatten(decl.tree)), content_sha256(path, data))
 
 
 def content_sha256(path: str | Path, data: object) -> str:
@@ -256,22 +330,8 @@ def load_rubric(ref: str | Path) -> Rubric:
     return _load_cached(path, stat.st_mtime_ns, stat.st_size)
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-    if value == value.to_integral_value():
-        return dumper.represent_int(int(value))
-    return dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
-
-
-_Dumper.add_representer(Decimal, _represent_decimal)
-_Dumper.add_multi_representer(RoundingMode, lambda d, v: d.represent_str(v.value))
-
-
 def dump_rubric(rubric: Rubric) -> str:
     """The rubric as YAML text that loads back to an equal declaration."""
     data = rubric.declaration.model_dump(by_alias=True, exclude_defaults=True)
     data = {"schema": SCHEMA, "format_version": FORMAT_VERSION, **data}
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
+    return dump_yaml(data)

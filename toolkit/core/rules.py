@@ -10,16 +10,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from toolkit.core import targets
+from toolkit.core.models import Frozen
 from toolkit.core.numbers import HUNDRED, ZERO, fmt
 
 Evidence = dict[str, object]
 Computed = tuple[Decimal, str]
 
 
-class _Rule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Rule(Frozen):
     required: ClassVar[tuple[str, ...]] = ()  # evidence keys the rule needs
     optional: ClassVar[tuple[str, ...]] = ("note", "sentence", "extracted")  # provenance, never computed on
 
@@ -156,8 +157,7 @@ class PerCaseDeduction(_Rule):
         ), f"{fmt(weight)} − {fmt(cases)} 处 × {fmt(self.points)}（扣完为止）"
 
 
-class Tier(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Tier(Frozen):
     min: Decimal
     score: Decimal = Field(ge=0)
 
@@ -192,8 +192,7 @@ class Tiers(_Rule):
         return ZERO, f"{fmt(value, 4)} 低于最低档 {fmt(self.tiers[-1].min, 4)}，得 0 分"
 
 
-class ChecklistItem(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ChecklistItem(Frozen):
     id: str = Field(min_length=1)
     points: Decimal = Field(gt=0)
 
@@ -242,6 +241,64 @@ class NotApplicable(_Rule):
         return None
 
 
+class BudgetExecution(_Rule):
+    """Budget execution of a target-versus-actual form: weight × min(executed ÷ budget, 1) (财预〔2020〕10号).
+
+    The record's execution block gives the figures (toolkit.core.frame); `divide_by` says which budget the
+    form divides by: the full-year (adjusted) budget, or the budget at the start of the year."""
+
+    type: Literal["budget_execution"]
+    divide_by: Literal["adjusted", "initial"] = "adjusted"
+    required: ClassVar[tuple[str, ...]] = ("budget", "executed")
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed | None:
+        budget, executed = _d(evidence["budget"]), _d(evidence["executed"])
+        if budget <= 0:
+            return None  # no budget to execute against: the evaluator's judgement
+        rate = executed / budget
+        capped = "（执行率超过 100%，按 100% 计）" if rate > 1 else ""
+        return weight * min(rate, Decimal(1)), f"{fmt(weight)} × {fmt(executed, 4)} ÷ {fmt(budget, 4)}{capped}"
+
+
+class Target(_Rule):
+    """A target-versus-actual indicator: met → the weight; a quantity missed → weight × the achieved ratio
+    (actual ÷ target for ≥, target ÷ actual for ≤); a deadline missed or a qualitative target → judgement.
+
+    Evidence: `target` and `actual` as written, and `nature` / `unit` where the form has those columns."""
+
+    type: Literal["target"]
+    far_exceeded_at: Decimal = Field(default=Decimal("1.3"), gt=1)  # actual ÷ target from which 指标值设置偏低
+    required: ClassVar[tuple[str, ...]] = ()
+    optional: ClassVar[tuple[str, ...]] = ("target", "actual", "nature", "unit", "note", "sentence", "extracted")
+
+    def evidence_problems(self, evidence: Evidence) -> list[tuple[str, str]]:
+        return [
+            (key, "应为文字")
+            for key in ("target", "actual", "nature", "unit")
+            if key in evidence and not isinstance(evidence[key], str)
+        ] + [(key, f"该计分规则（{self.type}）不使用此项依据") for key in evidence if key not in self.optional]
+
+    def measures(self, evidence: Evidence) -> tuple[targets.Measure, targets.Measure]:
+        """The target and the actual as read from what the record wrote."""
+        nature, unit = _text(evidence.get("nature")), _text(evidence.get("unit"))
+        target = targets.parse_target(_text(evidence.get("target")), nature=nature, unit=unit)
+        return target, targets.parse_actual(_text(evidence.get("actual")), unit=unit)
+
+    def compute(self, weight: Decimal, evidence: Evidence) -> Computed | None:
+        target, actual = self.measures(evidence)
+        raw = targets.recompute(weight, target, actual)
+        if raw is None:
+            return None
+        if targets.met(target, actual):
+            return raw, f"实际 {actual.shown} 达到目标 {target.shown}，计满分 {fmt(weight)}"
+        ratio = targets.ratio(target, actual)
+        return raw, f"{fmt(weight)} × {fmt(ratio, 4)}（{actual.shown} 对 {target.shown}）"
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 Rule = Annotated[
     Judgement
     | Proportional
@@ -251,7 +308,9 @@ Rule = Annotated[
     | PerCaseDeduction
     | Tiers
     | Checklist
-    | NotApplicable,
+    | NotApplicable
+    | BudgetExecution
+    | Target,
     Field(discriminator="type"),
 ]
 
@@ -265,4 +324,6 @@ RULE_TYPES = (
     "tiers",
     "checklist",
     "not_applicable",
+    "budget_execution",
+    "target",
 )

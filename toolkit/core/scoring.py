@@ -17,7 +17,8 @@ from toolkit.core.numbers import ZERO, round_to
 from toolkit.core.record import IndicatorEntry, Record, rule_for
 from toolkit.core.result import GroupResult, IndicatorResult, Result
 from toolkit.core.rubric import Indicator, Node, Rounding, Rubric
-from toolkit.core.rules import Judgement, NotApplicable, Rule
+from toolkit.core import targets
+from toolkit.core.rules import Judgement, NotApplicable, Rule, Target
 
 ONE = Decimal(1)
 MEMO_LIMIT = 20_000  # about 10 MB; a cleared memo only costs rebuilding
@@ -81,27 +82,20 @@ class _Plan:
 
 
 def _plan(rubric: Rubric) -> _Plan:
-    # Cached on the (immutable) rubric: 10,000 records under one rubric share one plan.
-    plan = rubric.__dict__.get("_scoring_plan")
-    if plan is None:
-        leaves = tuple(
-            _Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight, i.rule) for i in rubric.indicators
-        )
-        position = {leaf.id: n for n, leaf in enumerate(leaves)}
-        weights = [leaf.weight for leaf in leaves]
-        order: list[_Group] = []
-        top = tuple(_group_plan(node, 1, position, order, weights) for node in rubric.tree if node.children)
-        plan = _Plan(
-            leaves,
-            tuple(leaf.id for leaf in leaves),
-            weights,
-            range(len(leaves)),
-            (_ABSENT,) * len(leaves),
-            tuple(order),
-            top,
-        )
-        object.__setattr__(rubric, "_scoring_plan", plan)
-    return plan
+    # Worked out once per rubric: 10,000 records under one rubric share one plan.
+    return rubric.derive("scoring_plan", _make_plan)
+
+
+def _make_plan(rubric: Rubric) -> _Plan:
+    leaves = tuple(
+        _Leaf(i, i.id, i.label, tuple(g.label for g in i.groups), i.weight, i.rule) for i in rubric.indicators
+    )
+    position = {leaf.id: n for n, leaf in enumerate(leaves)}
+    weights = [leaf.weight for leaf in leaves]
+    order: list[_Group] = []
+    top = tuple(_group_plan(node, 1, position, order, weights) for node in rubric.tree if node.children)
+    ids = tuple(leaf.id for leaf in leaves)
+    return _Plan(leaves, ids, weights, range(len(leaves)), (_ABSENT,) * len(leaves), tuple(order), top)
 
 
 def _group_plan(node: Node, level: int, position: dict[str, int], order: list[_Group], weights: list[Decimal]) -> int:
@@ -157,50 +151,42 @@ def _build_indicator_result(
 ) -> IndicatorResult:
     rule = rule_for(record, leaf.id) if entry is not None and entry.not_applicable is not None else leaf.rule
     applicable = not (isinstance(rule, NotApplicable) and rule.mode == "rescale")
-    raw = formula = rounded = None
-    if entry is not None and entry.evidence and not isinstance(rule, Judgement):
-        evidence = entry.evidence
-        if all([k in evidence for k in rule.required]):
-            computed = rule.compute(leaf.weight, evidence)
-            if computed is not None:
-                raw, formula = computed
-                rounded = round_to(raw, rounding.places, rounding.mode)
-    elif isinstance(rule, NotApplicable) and rule.mode == "full_marks":
-        raw, formula = rule.compute(leaf.weight, {})  # type: ignore[misc]  # full marks always computes
-        rounded = round_to(raw, rounding.places, rounding.mode)
+    raw, formula, rounded = _recompute(rule, leaf.weight, rounding, entry)
     if entry is None:
         return IndicatorResult(
-            leaf.id,
-            leaf.label,
-            leaf.groups,
-            leaf.weight,
-            ZERO,
-            raw,
-            rounded,
-            formula,
-            rule.type,
-            applicable,
-            None,
-            None,
-            True,
-        )
-    self_score = entry.self_score
-    if self_score is None:  # left out on a not-applicable row: full marks count the weight, a dropped row nothing
-        self_score = rounded if rounded is not None else ZERO
+            leaf.id, leaf.label, leaf.groups, leaf.weight, ZERO, raw, rounded, formula, rule.type, applicable,
+            None, None, True,
+        )  # fmt: skip
+    self_score, unscored = entry.self_score, False
+    if self_score is None:
+        # Left out on a not-applicable row: full marks count the weight, a dropped row nothing. Left blank
+        # elsewhere (a target-versus-actual form): counted as 0, and reported.
+        unscored = entry.not_applicable is None
+        self_score = rounded if rounded is not None and not unscored else ZERO
+    measured = rule.measures(entry.evidence) if isinstance(rule, Target) else None
     return IndicatorResult(
-        leaf.id,
-        leaf.label,
-        leaf.groups,
-        leaf.weight,
-        self_score,
-        raw,
-        rounded,
-        formula,
-        rule.type,
-        applicable,
-        entry.reason,
-        entry.measure,
-    )
+        leaf.id, leaf.label, leaf.groups, leaf.weight, self_score, raw, rounded, formula, rule.type, applicable,
+        entry.reason, entry.measure, unscored=unscored,
+        target=measured[0] if measured else None,
+        actual=measured[1] if measured else None,
+        met=targets.met(*measured) if measured else None,
+    )  # fmt: skip
+
+
+def _recompute(
+    rule: Rule, weight: Decimal, rounding: Rounding, entry: IndicatorEntry | None
+) -> tuple[Decimal | None, str | None, Decimal | None]:
+    """(raw, formula, rounded) as the rule gives them from the row's evidence; Nones when it gives nothing."""
+    computed = None
+    if entry is not None and entry.evidence and not isinstance(rule, Judgement):
+        if all([k in entry.evidence for k in rule.required]):
+            computed = rule.compute(weight, entry.evidence)
+    elif isinstance(rule, NotApplicable) and rule.mode == "full_marks":
+        computed = rule.compute(weight, {})
+    if computed is None:
+        return None, None, None
+    raw, formula = computed
+    return raw, formula, round_to(raw, rounding.places, rounding.mode)
 
 
 def _group_results(
@@ -272,6 +258,9 @@ def score(record: Record) -> Result:
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
     total = round_to(sum(points, ZERO) * factor, rounding.places, rounding.mode)
     grade = rubric.grade_for(total)
+    recomputed = [i.recomputed_score if i.recomputed_score is not None else i.self_score for i in indicators]
+    applied = [p for i, p in zip(indicators, recomputed) if i.applicable]
+    recomputed_total = round_to(sum(applied, ZERO) * factor, rounding.places, rounding.mode)
     data = record.data
     return Result(
         department=data.department.name,
@@ -292,4 +281,8 @@ def score(record: Record) -> Result:
         findings=checks.run_all(record, indicators, total, grade, found),
         audited_total=total,
         audited_grade=grade,
+        recomputed_total=recomputed_total,
+        kind=data.kind,
+        family=rubric.family,
+        supervisor=data.department.supervisor,
     )

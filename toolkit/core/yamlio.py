@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 
 import yaml
@@ -129,3 +130,28 @@ def with_lines(path: str | Path, problems: list[tuple[tuple, str]]) -> InputErro
         index = {}
 
     return InputError([Problem(shown, dotted(loc), msg, locate(index, loc)) for loc, msg in problems])
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes what the toolkit reads back: decimals as numbers, written as they were read."""
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    # 2 -> 2, 17.5 -> 17.5, 0.00 -> 0.00: the written form is kept, since people and messages read it.
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= 0:
+        return dumper.represent_int(int(value))
+    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
+
+
+def _represent_enum(dumper: yaml.SafeDumper, value: Enum) -> yaml.Node:
+    return dumper.represent_str(str(value.value))
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+_Dumper.add_multi_representer(Enum, _represent_enum)
+
+
+def dump_yaml(data: object) -> str:
+    """Data as block-style YAML in document order, Chinese unescaped; loads back equal with DecimalLoader."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)

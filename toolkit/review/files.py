@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from toolkit.core.atomic import write_text
 from toolkit.core.findings import CATALOGUE
+from toolkit.core.models import Frozen
 from toolkit.core.numbers import decimals_of, fmt
 from toolkit.core.problems import InputError, Problem, display_path, dotted
 from toolkit.core.record import Record
 from toolkit.core.result import Adjustment, FindingDecision, Result, Review
 from toolkit.core.validation import problems_from
-from toolkit.core.yamlio import DecimalLoader, read_yaml, with_lines
+from toolkit.core.yamlio import DecimalLoader, dump_yaml, read_yaml, with_lines
 
 SUFFIX = ".review.yaml"
 _MISSING = {
@@ -39,8 +40,6 @@ _MISSING = {
 DECISIONS = {"accepted": "确认", "dismissed": "驳回"}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _not_blank(value: str | None) -> str | None:
@@ -49,7 +48,7 @@ def _not_blank(value: str | None) -> str | None:
     return value
 
 
-class AdjustmentEntry(_Frozen):
+class AdjustmentEntry(Frozen):
     indicator: str = Field(min_length=1)  # rubric id or exact name
     audited_score: Decimal = Field(ge=0)
     reason: str = Field(min_length=1)
@@ -57,7 +56,7 @@ class AdjustmentEntry(_Frozen):
     _reason = field_validator("reason")(_not_blank)
 
 
-class DecisionEntry(_Frozen):
+class DecisionEntry(Frozen):
     code: str = Field(min_length=1)
     indicator: str | None = None  # only this indicator's findings of the code; absent: all of them
     decision: Literal["accepted", "dismissed"]
@@ -66,7 +65,7 @@ class DecisionEntry(_Frozen):
     _note = field_validator("note")(_not_blank)
 
 
-class ReviewFile(_Frozen):
+class ReviewFile(Frozen):
     reviewer: str = Field(min_length=1)
     date: str
     adjustments: tuple[AdjustmentEntry, ...] = ()
@@ -269,18 +268,6 @@ def load_review(path: str | Path, record: Record, result: Result) -> Review:
 # --- writing --------------------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-    if value == value.to_integral_value():
-        return dumper.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
-    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value.normalize(), "f"))
-
-
-_Dumper.add_representer(Decimal, _represent_decimal)
-
 _HEADER = (
     "# 复核调整：{department} {year} 年度（记录 {record}）\n"
     "# 由复核面板写入；也可手工编辑。adjustments 为复核后得分及理由，findings 为对复核发现的确认（accepted）或驳回（dismissed）。\n"
@@ -295,7 +282,7 @@ def dump_review(data: dict, record: Record) -> str:
         ordered["date"] = Date.fromisoformat(ordered["date"])
     except (KeyError, TypeError, ValueError):
         pass
-    body = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    body = dump_yaml(ordered)
     header = _HEADER.format(department=record.department.name, year=record.year, record=Path(record.path).name)
     return header + body
 
