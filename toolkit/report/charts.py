@@ -16,11 +16,13 @@ from functools import lru_cache
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patches
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from toolkit.core.numbers import fmt
 from toolkit.core.result import Result
+from toolkit.core.targets import ratio
 
 # Open-licence CJK families commonly installed by Linux distributions, best first.
 _SYSTEM_FAMILIES = (
@@ -74,9 +76,11 @@ class Chart:
 _BLUE, _GREY, _RED, _GREEN = "#2f5d8a", "#d9d9d9", "#c0392b", "#4a8f5a"
 
 
-def _render(fig: plt.Figure, alt: str, caption: str) -> Chart:
+def render(fig: plt.Figure, alt: str, caption: str, dpi: int = 110) -> Chart:
+    """The figure as a PNG chart (closed afterwards); the same figure gives the same bytes."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    # No software/date metadata in the PNG: reproducible outputs depend on it.
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return Chart(buf.getvalue(), alt, caption)
 
@@ -123,8 +127,8 @@ def level2_rates(result: Result) -> Chart:
             )
             + "。"
         )
-        return _render(fig, alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
-    return _render(fig, alt, "各二级指标得分率（红色为有扣分）")
+        return render(fig, alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
+    return render(fig, alt, "各二级指标得分率（红色为有扣分）")
 
 
 def deduction_path(result: Result) -> Chart:
@@ -184,8 +188,8 @@ def deduction_path(result: Result) -> Chart:
     if review:
         changes = "；".join(f"{a.label} {fmt(a.self_score)} → {fmt(a.audited_score)}" for a in review)
         alt += f"经复核调整（{changes}），复核后总分 {fmt(result.final_total)} 分。"
-        return _render(fig, alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
-    return _render(fig, alt, "扣分路径：从满分到总分")
+        return render(fig, alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
+    return render(fig, alt, "扣分路径：从满分到总分")
 
 
 def budget_composition(components: dict[str, Decimal], total: Decimal) -> Chart:
@@ -218,7 +222,71 @@ def budget_composition(components: dict[str, Decimal], total: Decimal) -> Chart:
         for name, amount in components.items()
     )
     alt = f"堆叠条形图：总预算 {total:,.2f} 万元，其中{parts}。"
-    return _render(fig, alt, "预算构成")
+    return render(fig, alt, "预算构成")
+
+
+FAR_EXCEEDED = Decimal("1.3")  # actual ÷ target from which a target looks set too low (指标值设置偏低)
+_AMBER = "#c98b2b"
+
+
+def achievements(result: Result) -> list[tuple[str, Decimal]]:
+    """(indicator, achievement ratio) for every quantitative target-versus-actual indicator, in table order."""
+    out = []
+    for i in result.indicators:
+        if i.target is None or i.actual is None:
+            continue
+        value = ratio(i.target, i.actual)
+        if value is not None:
+            out.append((i.label, value))
+    return out
+
+
+def achievement(result: Result, far: Decimal = FAR_EXCEEDED) -> Chart:
+    """Actual ÷ target of each quantitative indicator (bars) against the target line at 100%.
+
+    Bars under 100% are red, over `far` (130%) amber and hatched, the rest blue; ratios are those of
+    toolkit.core.targets.ratio (完成值 ÷ 指标值 for ≥, 指标值 ÷ 完成值 for ≤), not capped."""
+    chinese_font()
+    items = achievements(result)
+    percents = [float(value * 100) for _, value in items]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(items), 1) + 1.4))
+    y = list(range(len(items)))[::-1]
+    low, high = [v < 1 for _, v in items], [v > far for _, v in items]
+    colours = [_RED if lo else _AMBER if hi else _BLUE for lo, hi in zip(low, high)]
+    bars = ax.barh(y, percents, color=colours, edgecolor="white")
+    for bar, hi in zip(bars, high):
+        if hi:
+            bar.set_hatch("//")
+    for yi, pc in zip(y, percents):
+        ax.text(pc + 1, yi, f"{pc:.1f}%", va="center", fontsize=9)
+    ax.axvline(100, color="#222222", linestyle="--", linewidth=1)
+    ax.axvline(float(far * 100), color=_AMBER, linestyle=":", linewidth=1)
+    ax.set_yticks(y, [label for label, _ in items])
+    ax.set_xlim(0, max([135.0] + [pc * 1.12 for pc in percents]))
+    ax.set_xlabel("完成率（%，虚线为目标值 100%）")
+    ax.set_title("各定量指标完成率（实际完成值 ÷ 年度指标值）")
+    ax.spines[["top", "right"]].set_visible(False)
+    if not items:
+        ax.text(0.5, 0.5, "无可计算完成率的定量指标", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+    handles = [
+        matplotlib.patches.Patch(color=_RED, label="未达成（低于 100%）"),
+        matplotlib.patches.Patch(color=_BLUE, label="达成"),
+        matplotlib.patches.Patch(facecolor=_AMBER, hatch="//", edgecolor="white", label=f"超过 {fmt(far * 100)}%"),
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
+    if not items:
+        return render(fig, "横向条形图：没有可计算完成率的定量指标。", "目标完成率")
+    under = [f"{label} {float(v * 100):.1f}%" for label, v in items if v < 1]
+    over = [f"{label} {float(v * 100):.1f}%" for label, v in items if v > far]
+    alt = (
+        f"横向条形图：{len(items)} 个定量指标的完成率（实际完成值 ÷ 年度指标值，"
+        "≤ 类指标为年度指标值 ÷ 实际完成值），目标线为 100%。"
+    )
+    alt += f"低于 100% 的有：{'；'.join(under)}。" if under else "全部达到 100%。"
+    if over:
+        alt += f"超过 {fmt(far * 100)}% 的有：{'；'.join(over)}。"
+    return render(fig, alt, f"目标完成率（红色为未达成，斜线为超过 {fmt(far * 100)}%，虚线为 100% 目标线）")
 
 
 def _wrap(label: str, width: int = 6) -> str:

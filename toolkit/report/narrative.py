@@ -14,13 +14,16 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
+from markupsafe import Markup
+
 from toolkit.core.findings import Severity
+from toolkit.core.frame import execution_leaf
 from toolkit.core.numbers import HUNDRED, fmt, fmt2
-from toolkit.core.record import Record, load_record
-from toolkit.core.result import Result
-from toolkit.review.apply import audit
+from toolkit.core.record import Amounts, Record, load_record
+from toolkit.core.result import IndicatorResult, Result
 from toolkit.report import charts
 from toolkit.report.templating import environment
+from toolkit.review.apply import audit
 from toolkit.review.files import review_path_for
 
 _ENV = environment(fmt=fmt, fmt2=fmt2, pct=lambda v, places=2: f"{fmt(v * HUNDRED, places)}%")
@@ -61,6 +64,76 @@ _ADVICE = {
 }
 
 
+_MET = {True: "达成", False: "未达成", None: "无法判断"}
+_BASE = {"adjusted": "全年预算数", "initial": "年初预算数"}
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One row of 目标与实际完成对照: an indicator of a target-versus-actual form."""
+
+    levels: tuple[str, str, str]  # 一级, 二级, 三级
+    target: str  # 年度指标值 as written
+    actual: str  # 实际完成值 as written
+    met: str  # 达成 / 未达成 / 无法判断
+    weight: Decimal
+    self_score: Decimal | None  # None when the record left it blank
+    recomputed: Decimal | None
+    indicator: IndicatorResult
+
+    @property
+    def missed(self) -> bool:
+        return self.indicator.met is False
+
+
+@dataclass(frozen=True)
+class ExecutionFacts:
+    """The budget execution block of a frame record, with the rate and the score recomputed."""
+
+    total: Amounts
+    components: list[tuple[str, Amounts]]  # components the form filled in
+    base: str  # what the rate divides by: 全年预算数 or 年初预算数
+    budget: Decimal | None
+    executed: Decimal | None
+    rate: Decimal | None  # executed ÷ budget, uncapped; None without a budget
+    stated_rate: Decimal | None  # percent, as printed
+    weight: Decimal | None
+    stated_score: Decimal | None
+    recomputed_score: Decimal | None
+    reason: str | None
+    tolerance: Decimal
+
+    def _rate(self, amounts: Amounts) -> Decimal | None:
+        budget = amounts.adjusted if self.base == _BASE["adjusted"] else amounts.initial
+        return amounts.executed / budget if budget and amounts.executed is not None else None
+
+    @property
+    def rows(self) -> list[tuple[str, Amounts, Decimal | None]]:
+        """(name, amounts, recomputed rate) for 年度资金总额 and each component filled in."""
+        return [("年度资金总额", self.total, self.rate)] + [(n, a, self._rate(a)) for n, a in self.components]
+
+    @property
+    def capped(self) -> bool:
+        return self.rate is not None and self.rate > 1
+
+    @property
+    def rate_matches(self) -> bool | None:
+        if self.rate is None or self.stated_rate is None:
+            return None
+        return abs(self.rate * HUNDRED - self.stated_rate) <= Decimal("0.01")
+
+    @property
+    def score_difference(self) -> Decimal | None:
+        if self.stated_score is None or self.recomputed_score is None:
+            return None
+        return self.stated_score - self.recomputed_score
+
+    @property
+    def score_matches(self) -> bool | None:
+        diff = self.score_difference
+        return None if diff is None else abs(diff) <= self.tolerance
+
+
 class DepartmentReport:
     """Everything the department notebook shows, as calls that return displayable fragments and charts."""
 
@@ -83,10 +156,100 @@ class DepartmentReport:
     def budget_parts(self) -> list[tuple[str, Decimal, Decimal]]:
         """(name, amount, share of the stated total) per budget component."""
         budget = self.record.data.budget
+        if budget is None:
+            return []
         return [
             (name, amount, amount / budget.total if budget.total else Decimal(0))
             for name, amount in budget.components.items()
         ]
+
+    # --- frame records (target-versus-actual forms) ---------------------------------------------
+
+    @property
+    def is_frame(self) -> bool:
+        """A target-versus-actual record: budget execution block and targets instead of 总预算 and rubric rows."""
+        return self.record.rubric.family == "target"
+
+    @property
+    def is_project(self) -> bool:
+        return self.record.data.kind == "project"
+
+    @property
+    def subject(self) -> str:
+        """What was evaluated, as the text calls it: 项目 or 部门."""
+        return "项目" if self.is_project else "部门"
+
+    @property
+    def report_kind(self) -> str:
+        return "项目支出绩效自评" if self.is_project else "部门整体支出绩效自评"
+
+    @cached_property
+    def execution(self) -> ExecutionFacts | None:
+        ex = self.record.data.execution
+        if ex is None:
+            return None
+        leaf = execution_leaf(self.record.rubric)
+        divide_by = getattr(leaf.rule, "divide_by", "adjusted") if leaf is not None else "adjusted"
+        budget = ex.total.adjusted if divide_by == "adjusted" else ex.total.initial
+        scored = next((i for i in self.result.indicators if leaf is not None and i.id == leaf.id), None)
+        return ExecutionFacts(
+            total=ex.total,
+            components=[(name, a) for name, a in ex.components.items() if not a.blank],
+            base=_BASE[divide_by],
+            budget=budget,
+            executed=ex.total.executed,
+            rate=ex.total.executed / budget if budget and ex.total.executed is not None else None,
+            stated_rate=ex.stated_rate,
+            weight=scored.weight if scored else None,
+            stated_score=ex.stated_score if ex.stated_score is not None else (scored.self_score if scored else None),
+            recomputed_score=scored.recomputed_score if scored else None,
+            reason=ex.reason,
+            tolerance=self.record.rubric.tolerance.score,
+        )
+
+    @cached_property
+    def target_rows(self) -> list[TargetRow]:
+        """目标与实际完成对照: every indicator with a target, in table order."""
+        rows = []
+        for i in self.result.indicators:
+            if i.target is None and i.actual is None:
+                continue
+            levels = (tuple(i.groups) + ("", ""))[:2] + (i.label,)
+            rows.append(
+                TargetRow(
+                    levels=levels,  # type: ignore[arg-type]
+                    target=(i.target.written.strip() if i.target else "") or "（空）",
+                    actual=(i.actual.written.strip() if i.actual else "") or "（空）",
+                    met=_MET[i.met],
+                    weight=i.weight,
+                    self_score=None if i.unscored else i.self_score,
+                    recomputed=i.recomputed_score,
+                    indicator=i,
+                )
+            )
+        return rows
+
+    @property
+    def missed_targets(self) -> list[TargetRow]:
+        return [row for row in self.target_rows if row.missed]
+
+    @property
+    def undecided_targets(self) -> list[TargetRow]:
+        return [row for row in self.target_rows if row.indicator.met is None]
+
+    @property
+    def recomputed_grade(self) -> str | None:
+        total = self.result.recomputed_total
+        return None if total is None else self.record.rubric.grade_for(total)
+
+    @cached_property
+    def achievement(self) -> charts.Chart:
+        return charts.achievement(self.result)
+
+    @property
+    def achievement_html(self) -> Markup:
+        """The achievement chart as inline HTML (its alt text escaped), for the target comparison section."""
+        return Markup(self.achievement._repr_html_())
 
     @cached_property
     def explanations(self) -> dict[str, str | None]:
@@ -144,9 +307,19 @@ class DepartmentReport:
     def budget(self) -> Fragment:
         return self._render("budget")
 
-    def budget_chart(self) -> charts.Chart:
+    def budget_chart(self) -> charts.Chart | None:
+        """The 总预算 composition; None for a frame record, which has an execution block instead."""
         budget = self.record.data.budget
+        if budget is None:
+            return None
         return charts.budget_composition(budget.components, budget.total)
+
+    def targets(self) -> Fragment:
+        """目标与实际完成对照: one row per indicator with its target, actual, whether met and the scores."""
+        return self._render("targets")
+
+    def achievement_chart(self) -> charts.Chart:
+        return self.achievement
 
     def score_table(self) -> Fragment:
         return self._render("score_table")

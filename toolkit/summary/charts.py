@@ -6,8 +6,6 @@ weakest N plus averages (heatmap); the full data is in the tables and exports. E
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import numpy as np
 
@@ -16,7 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import MaxNLocator
 
-from toolkit.report.charts import Chart, chinese_font
+from toolkit.report.charts import Chart, chinese_font, render
 from toolkit.summary.tables import Summary
 
 MAX_BARS = 30  # departments drawn one by one in the ranking chart; beyond this, top and bottom halves
@@ -27,11 +25,8 @@ _RATES = LinearSegmentedColormap.from_list("rates", ["#c0392b", "#f4d03f", "#eaf
 
 
 def _render(fig: plt.Figure, alt: str, caption: str) -> Chart:
-    buf = io.BytesIO()
-    # No software/date metadata in the PNG: the same data gives the same bytes.
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return Chart(buf.getvalue(), alt, caption)
+    """A summary chart as a PNG, at the summary's resolution (100 dpi; the department report's is 110)."""
+    return render(fig, alt, caption, dpi=100)
 
 
 def short(name: str, width: int = 14) -> str:
@@ -78,10 +73,11 @@ def ranking(summary: Summary, n: int = MAX_BARS) -> Chart:
     best, worst = table.iloc[0], table.iloc[-1]
     alt = (
         f"横向条形图：{len(table)} 个部门的得分排名{'' if not gap else f'（只画出前 {n // 2} 名和后 {n // 2} 名）'}。"
-        f"最高为{best.部门名称} {best.得分:.2f} 分（{best.等级}），最低为{worst.部门名称} {worst.得分:.2f} 分（{worst.等级}），"
+        f"最高为{best.部门名称} {best.得分:.2f} 分（{best.等级}），"
+        f"最低为{worst.部门名称} {worst.得分:.2f} 分（{worst.等级}），"
         f"平均 {summary.statistics['平均分']:.2f} 分。"
     )
-    return _render(fig, alt, "部门得分排名" + ("" if not gap else "（前后各 %d 名，完整排名见下表）" % (n // 2)))
+    return _render(fig, alt, "部门得分排名" + ("" if not gap else f"（前后各 {n // 2} 名，完整排名见下表）"))
 
 
 def grade_distribution(summary: Summary) -> Chart:
@@ -139,7 +135,7 @@ def heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
         for r in weakest_rows.to_dict("records")
     )
     alt = (
-        f"热力图：{len(rows)} 个三级指标（行）在{'各部门' if not note else note}（列）中的得分率，颜色越红得分率越低，"
+        f"热力图：{len(rows)} 个三级指标（行）在{note or '各部门'}（列）中的得分率，颜色越红得分率越低，"
         f"灰色为不适用，满分格不标数字。全体平均得分率最低的指标：{parts or '无（全部满分）'}。"
     )
     return _render(
@@ -196,7 +192,8 @@ def level1(summary: Summary) -> Chart:
     ax.set_title(f"一级指标得分率对比（{summary.count} 个部门）")
     ax.spines[["top", "right"]].set_visible(False)
     parts = "；".join(
-        f"{r['一级指标']} 平均 {r['平均得分率（%）']:.1f}%，最低 {r['最低得分率（%）']:.1f}%，最高 {r['最高得分率（%）']:.1f}%"
+        f"{r['一级指标']} 平均 {r['平均得分率（%）']:.1f}%，"
+        f"最低 {r['最低得分率（%）']:.1f}%，最高 {r['最高得分率（%）']:.1f}%"
         for r in comparison.to_dict("records")
     )
     return _render(fig, f"箱线图：各一级指标的部门得分率分布：{parts}。", "一级指标得分率对比")
