@@ -233,7 +233,8 @@ def test_group_weight_that_disagrees_with_its_children_is_an_error(tmp_path):
     path = edited(tmp_path, ("采购管理\t10\t", "采购管理\t12\t"))
     lines = _problems(path)
     assert lines == [
-        "variant.txt:26: 二级指标分值: “采购管理”分值 12，评价指标体系 gz-dept-overall-2022 中为 10（= 0.5 + 1.5 + 1 + 2 + 3 + 1 + 1），分值无法相加"
+        "variant.txt:26: 二级指标分值: “采购管理”分值 12，评价指标体系 gz-dept-overall-2022 中为 10"
+        "（= 0.5 + 1.5 + 1 + 2 + 3 + 1 + 1），分值无法相加"
     ]
 
 

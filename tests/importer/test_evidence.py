@@ -24,7 +24,10 @@ def test_spending_rate_from_the_seed_reason(rubric):
 
 
 def test_counts_from_the_seed_reason(rubric):
-    reason = "根据我部门2022年采购合同备案情况，公开招标项目共11项，其中2项未在合同签订之日起2个工作日内进行备案公开，按比例扣"
+    reason = (
+        "根据我部门2022年采购合同备案情况，公开招标项目共11项，"
+        "其中2项未在合同签订之日起2个工作日内进行备案公开，按比例扣"
+    )
     evidence, _ = extract(rubric.indicator("合同备案时效性"), reason)
     assert evidence == {
         "total": 11,

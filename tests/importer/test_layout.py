@@ -41,7 +41,7 @@ def test_header_rows_give_the_columns_of_each_page(seed):
         9,
     )
     assert seed.repeated_headers == [23]
-    assert [r.number for r in seed.blocks[1].rows][0] == 24
+    assert seed.blocks[1].rows[0].number == 24
 
 
 def test_basic_information(seed):

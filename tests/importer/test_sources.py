@@ -72,6 +72,14 @@ def _covered(merges: dict[tuple[int, int], tuple[int, int]]) -> set[tuple[int, i
     }
 
 
+def typed(value: str) -> str | int | float:
+    """A cell as a spreadsheet holds it: numbers as numbers (11,887.73 -> 11887.73), text (and markup) as text."""
+    number, _ = parse_number(value)
+    if number is None or "<" in value:
+        return value
+    return int(number) if number == number.to_integral_value() and "." not in value else float(number)
+
+
 def build_xlsx(path: Path, lines: list[list[str]] | None = None) -> Path:
     """The seed as an Excel sheet: one sheet row per text line, numbers as numbers, merged cells."""
     lines = lines if lines is not None else seed_lines()
@@ -82,14 +90,7 @@ def build_xlsx(path: Path, lines: list[list[str]] | None = None) -> Path:
         for c, value in enumerate(cells, start=1):
             if not value:
                 continue
-            number, _ = parse_number(value)
-            sheet.cell(
-                r,
-                c,
-                (int(number) if number == number.to_integral_value() and "." not in value else float(number))
-                if number is not None and "<" not in value
-                else value,
-            )
+            sheet.cell(r, c, typed(value))
     for (r, c), (down, right) in spans(lines).items():
         if down > 1 or right > 1:
             sheet.merge_cells(start_row=r + 1, start_column=c + 1, end_row=r + down, end_column=c + right)

@@ -12,7 +12,7 @@ from rich.table import Table
 from toolkit.core.numbers import fmt
 from toolkit.core.problems import InputError, Problem, display_path
 from toolkit.core.rubric import Rubric
-from toolkit.importer.convert import Imported, import_file
+from toolkit.importer.convert import Imported, import_tables
 from toolkit.importer.writer import default_name, write
 
 _RECORD_SUFFIXES = (".yaml", ".yml")
@@ -62,12 +62,14 @@ def _targets(files: list[Path], output: Path, code: str | None) -> Path | None:
 def import_all(
     inputs: list[str],
     output: Path,
-    rubric: Rubric,
+    rubric: Rubric | None = None,
     code: str | None = None,
     year: int | None = None,
     force: bool = False,
 ) -> list[Outcome]:
-    """Import every input; a bad file is an outcome with its problems, never a stop for the others."""
+    """Import every input (under `rubric`, or each under the rubric or frame of its family when None); a bad
+    file is an outcome with its problems, never a stop for the others; a file of several tables gives one
+    outcome per record."""
     files = expand(inputs)
     if not files:
         raise InputError([Problem(" ".join(inputs), "", "没有可导入的文件")])
@@ -76,25 +78,34 @@ def import_all(
     outcomes: list[Outcome] = []
     for source in files:
         try:
-            imported = import_file(source, rubric, code, year)
-            target = single or output / default_name(imported)
-            if target.resolve() in written:
-                raise InputError(
-                    [
-                        Problem(
-                            display_path(source),
-                            "",
-                            f"输出文件 {display_path(target)} 与本次导入的 "
-                            f"{display_path(written[target.resolve()])} 同名（部门代码与年度相同），未写出；请用 --code 区分",
-                        )
-                    ]
-                )
-            write(imported, target, force)
-            written[target.resolve()] = source
-            outcomes.append(Outcome(source, "imported", target, imported))
+            for imported in import_tables(source, rubric, code, year):
+                outcomes.append(_write_one(imported, single, output, written, force))
         except InputError as exc:
             outcomes.append(Outcome(source, "failed", problems=exc.problems))
     return outcomes
+
+
+def _write_one(
+    imported: Imported, single: Path | None, output: Path, written: dict[Path, Path], force: bool
+) -> Outcome:
+    """Write one imported record, refusing a second record of the same name in one run."""
+    source = imported.source
+    target = single or output / default_name(imported)
+    if target.resolve() in written:
+        raise InputError(
+            [
+                Problem(
+                    display_path(source),
+                    "",
+                    f"输出文件 {display_path(target)} 与本次导入的 "
+                    f"{display_path(written[target.resolve()])} 同名（部门代码与年度相同），"
+                    "未写出；请用 --code 区分",
+                )
+            ]
+        )
+    write(imported, target, force)
+    written[target.resolve()] = source
+    return Outcome(source, "imported", target, imported)
 
 
 def exit_code(outcomes: list[Outcome]) -> int:

@@ -1,4 +1,9 @@
-"""From a table file to a validated department record: read, locate, rebuild, extract, assemble."""
+"""From a table file to validated records: read, tell the family, then locate, rebuild, extract, assemble.
+
+A fixed rubric's table (the Guangzhou style) becomes one record by the path the rubric leads (layout → tree →
+evidence); a target-versus-actual table becomes one record per table under its frame (target_form →
+target_record). `--rubric` (the `rubric` argument) overrides the family the table is told to be.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.core.problems import InputError, Problem
-from toolkit.core.record import FORMAT_VERSION, SCHEMA, Record, parse_record
+from toolkit.core.record import FORMAT_VERSION, SCHEMA, Record, code_problem, parse_record
 from toolkit.core.rubric import Rubric, load_rubric
 from toolkit.importer.evidence import extract
+from toolkit.importer.family import GUANGZHOU_RUBRIC, Verdict, detect
 from toolkit.importer.layout import Layout, locate
+from toolkit.importer.reading import Repair
 from toolkit.importer.sources import Grid, read_grid
-from toolkit.importer.tree import Repair, Tree, rebuild
+from toolkit.importer.target_form import read_tables
+from toolkit.importer.target_record import drafts
+from toolkit.importer.tree import Entry, Tree, rebuild
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_PROBLEMS = 50
@@ -44,11 +53,96 @@ def code_from(path: Path) -> str | None:
     return text if text and CODE_PATTERN.match(text) else None
 
 
-def import_file(path: str | Path, rubric: Rubric | str, code: str | None = None, year: int | None = None) -> Imported:
-    """Import one table file; raises InputError listing every problem (file, row, what was expected)."""
+def import_file(
+    path: str | Path, rubric: Rubric | str | None = None, code: str | None = None, year: int | None = None
+) -> Imported:
+    """Import one table file (the first table when it holds several); raises InputError listing every problem."""
+    return import_tables(path, rubric, code, year)[0]
+
+
+def import_tables(
+    path: str | Path, rubric: Rubric | str | None = None, code: str | None = None, year: int | None = None
+) -> list[Imported]:
+    """Import every table of a file: under `rubric` when given, else under the rubric or frame its family
+    has (toolkit.importer.family); raises InputError listing every problem (file, row, what was expected)."""
     path = Path(path)
-    bound = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
     grid = read_grid(path)
+    bound, chosen = _choose(grid, rubric)
+    if bound.is_frame:
+        return _import_target(path, grid, bound, chosen, code, year)
+    return [_import_fixed(path, grid, bound, code, year)]
+
+
+def _choose(grid: Grid, rubric: Rubric | str | None) -> tuple[Rubric, Repair | None]:
+    """The rubric or frame to import with, and (under a frame) the repair saying why it was chosen."""
+    if rubric is not None:
+        bound = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
+        note = f"按指定的评价框架 {bound.id} 导入（未按表格识别类型）"
+        return bound, Repair(None, note) if bound.is_frame else None
+    found = detect(grid)
+    verdict = found.chosen
+    if verdict is None:
+        if found.evidence:
+            raise InputError([Problem(grid.file, "", found.failure())])
+        return load_rubric(GUANGZHOU_RUBRIC), None  # no form's labels at all: say what the default expects
+    if verdict.rubric is None:
+        raise InputError([Problem(grid.file, "", _score_sheet_message(grid, verdict))])
+    bound = load_rubric(verdict.rubric)
+    note = f"表格识别为{verdict.family}：{verdict.why}；按评价框架 {bound.id} 导入"
+    return bound, Repair(None, note) if bound.is_frame else None
+
+
+def _score_sheet_message(grid: Grid, verdict: Verdict) -> str:
+    return (
+        f"表格是{verdict.family}（{verdict.why}），没有内置指标体系能列出它的指标：请先运行 "
+        f"audit-toolkit rubric infer {grid.file} -o 指标体系.yaml 由表格推断指标体系，再用 --rubric 指定该文件导入"
+    )
+
+
+def _import_target(
+    path: Path, grid: Grid, frame: Rubric, chosen: Repair | None, code: str | None, year: int | None
+) -> list[Imported]:
+    """Every table of a target-versus-actual file, one record each, validated under the frame."""
+    shown = grid.file
+    tables = read_tables(list(grid.rows), shown)
+    general: list[Repair] = [chosen] if chosen is not None else []
+    base = _target_code(path, code, shown, general)
+    if len(tables) > 1:
+        letters = "、".join(f"-{chr(97 + n)}" for n in range(len(tables)))
+        general.append(
+            Repair(None, f"文件含 {len(tables)} 张表，导入为 {len(tables)} 份记录，部门代码依次加 {letters}")
+        )
+    for table in tables:
+        table.repairs[:0] = general
+    done, problems = [], []
+    for draft in drafts(path, grid, frame, tables, base, year):
+        problems += [Problem(shown, p.field, p.message, p.line) for p in draft.problems]
+        try:
+            record = parse_record(draft.data, f"{shown}（导入结果）", frame)
+        except InputError as exc:
+            problems += [Problem(shown, p.field, f"导入结果无效：{p.message}") for p in exc.problems]
+            continue
+        done.append(Imported(draft.data, record, draft.repairs, path, grid.format))
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: p.line or 0)[:MAX_PROBLEMS])
+    return done
+
+
+def _target_code(path: Path, code: str | None, shown: str, repairs: list[Repair]) -> str:
+    """The code given, else one from the file name, else one from its hash (a repair); a bad one is refused."""
+    made = code or code_from(path)
+    if made is None:
+        made = "dept-" + hashlib.sha256(path.name.encode("utf-8")).hexdigest()[:8]
+        note = f"文件名“{path.name}”中没有可作部门代码的英文字母或数字，部门代码暂记为 {made}（可用 --code 指定）"
+        repairs.append(Repair(None, note))
+    problem = code_problem(made)
+    if problem is not None:
+        raise InputError([Problem(shown, "department.code", f"部门代码“{made}”：{problem}")])
+    return made
+
+
+def _import_fixed(path: Path, grid: Grid, bound: Rubric, code: str | None, year: int | None) -> Imported:
+    """A table of a fixed rubric (the Guangzhou-style path): located, rebuilt from the rubric, assembled."""
     layout = locate(grid, bound)
     shown = grid.file
     problems = [Problem(shown, p.field, p.message, p.line) for p in layout.problems]
@@ -93,7 +187,32 @@ def _assemble(
     year: int | None,
     problems: list[Problem],
 ) -> dict:
-    shown = grid.file
+    """The record as it will be written; what it cannot hold is added to `problems`."""
+    code = _department_code(path, code, grid.file, tree, problems)
+    if year is None and layout.year is not None:
+        year = layout.year.value
+    _check_required(layout, year, grid.file, problems)
+    budget = layout.budget.value if layout.budget else {"total": 0, "components": {}}
+    return {
+        "schema": SCHEMA,
+        "format_version": FORMAT_VERSION,
+        "fictional": False,
+        "department": _department(layout, code),
+        "year": year,
+        "rubric": rubric.id,
+        "source": _source_note(path, grid, layout, tree),
+        "goals": list(layout.goals.value) if layout.goals else [],
+        "completions": list(layout.completions.value) if layout.completions else [],
+        "unmet_reasons": list(layout.unmet.value) if layout.unmet else [],
+        "budget": {"unit": "万元", **budget},
+        "indicators": {entry.indicator.id: _indicator(entry) for entry in tree.entries},
+        "stated_total": layout.total.value if layout.total else None,
+        "stated_grade": layout.grade.value if layout.grade else None,
+    }
+
+
+def _department_code(path: Path, code: str | None, shown: str, tree: Tree, problems: list[Problem]) -> str:
+    """The code given, else one from the file name, else one from its hash (a repair); a bad code is a problem."""
     code = code or code_from(path)
     if code is None:
         code = "dept-" + hashlib.sha256(path.name.encode("utf-8")).hexdigest()[:8]
@@ -107,49 +226,41 @@ def _assemble(
         problems.append(
             Problem(shown, "department.code", f"部门代码“{code}”只能含英文字母、数字、_ . -，且以字母或数字开头")
         )
-    if year is None and layout.year is not None:
-        year = layout.year.value  # type: ignore[assignment]
+    return code
+
+
+def _check_required(layout: Layout, year: int | None, shown: str, problems: list[Problem]) -> None:
+    """A problem for each part the record needs and the table does not give: year, department, budget."""
     if year is None:
         problems.append(Problem(shown, "year", "表格标题中没有年度（如“2022年度”），请用 --year 指定"))
     if layout.department is None:
         problems.append(Problem(shown, "部门名称", "未找到“部门名称”，标题中也没有部门名称"))
     if layout.budget is None and not any(p.field in ("预算", "总预算") for p in problems):
         problems.append(Problem(shown, "预算", "未找到“年度部门预算情况”中的“总预算”及其构成（万元）"))
-    department = {"name": layout.department.value if layout.department else "", "code": code}
+
+
+def _department(layout: Layout, code: str) -> dict[str, object]:
+    """The record's department: its name, its code and, when the table gives it, its number of units."""
+    department: dict[str, object] = {"name": layout.department.value if layout.department else "", "code": code}
     if layout.units is not None and layout.units.value is not None:
         department["units"] = layout.units.value
-    indicators: dict[str, dict] = {}
-    for entry in tree.entries:
-        item: dict[str, object] = {"self_score": entry.score}
-        if entry.reason:
-            item["reason"] = entry.reason
-        if entry.measure:
-            item["measure"] = entry.measure
-        evidence, note = extract(entry.indicator, entry.reason)
-        if evidence:
-            item["evidence"] = evidence
-        where = f"原表第 {entry.row} 行" + (f"（分页后第 {entry.position} 行）" if entry.page else "")
-        notes = list(entry.notes) + ([note] if note else [])
-        item["source"] = "；".join([where, *notes])
-        indicators[entry.indicator.id] = item
-    budget = layout.budget.value if layout.budget else {"total": 0, "components": {}}
-    data = {
-        "schema": SCHEMA,
-        "format_version": FORMAT_VERSION,
-        "fictional": False,
-        "department": department,
-        "year": year,
-        "rubric": rubric.id,
-        "source": _source_note(path, grid, layout, tree),
-        "goals": list(layout.goals.value) if layout.goals else [],
-        "completions": list(layout.completions.value) if layout.completions else [],
-        "unmet_reasons": list(layout.unmet.value) if layout.unmet else [],
-        "budget": {"unit": "万元", **budget},
-        "indicators": indicators,
-        "stated_total": layout.total.value if layout.total else None,
-        "stated_grade": layout.grade.value if layout.grade else None,
-    }
-    return data
+    return department
+
+
+def _indicator(entry: Entry) -> dict[str, object]:
+    """One indicator's record: its self-score, reason, measure, evidence found in the reason, and its source."""
+    item: dict[str, object] = {"self_score": entry.score}
+    if entry.reason:
+        item["reason"] = entry.reason
+    if entry.measure:
+        item["measure"] = entry.measure
+    evidence, note = extract(entry.indicator, entry.reason)
+    if evidence:
+        item["evidence"] = evidence
+    where = f"原表第 {entry.row} 行" + (f"（分页后第 {entry.position} 行）" if entry.page else "")
+    notes = list(entry.notes) + ([note] if note else [])
+    item["source"] = "；".join([where, *notes])
+    return item
 
 
 def _source_note(path: Path, grid: Grid, layout: Layout, tree: Tree) -> str:

@@ -42,39 +42,49 @@ def extract(indicator: Indicator, reason: str | None) -> tuple[dict[str, object]
         return {}, None
     # Full-width digits and percent signs read as ASCII; positions stay those of the original text.
     text = unicodedata.normalize("NFKC", reason)
-    same_length = len(text) == len(reason)
+    quoted = reason if len(text) == len(reason) else text  # the text sentences are quoted from
     if isinstance(rule, Proportional):
-        found = list(_PERCENT.finditer(text))
-        rated = [m for m in found if "率" in _sentence(text, m.start())] or found
-        if len(rated) != 1:
-            return {}, ("原因栏有多个百分比，未自动提取计分依据" if rated else "原因栏未见百分比，未能提取计分依据")
-        m = rated[0]
-        sentence = _sentence(reason if same_length else text, m.start())
-        return {
-            "rate": Decimal(m.group(1)),
-            "sentence": sentence,
-            "extracted": True,
-        }, f"计分依据取自未达标原因栏的百分比 {m.group(1)}%"
+        return _rate(text, quoted)
     if isinstance(rule, CountRatio):
-        found = list(_COUNTS.finditer(text))
-        if len(found) != 1:
-            return {}, (
-                "原因栏有多组“共…其中…”数字，未自动提取计分依据"
-                if found
-                else "原因栏未见“共N项……其中M项”，未能提取计分依据"
-            )
-        m = found[0]
-        total, part = int(m.group(1)), int(m.group(2))
-        if part > total:
-            return {}, f"原因栏“共{total}项，其中{part}项”前后矛盾，未提取计分依据"
-        failed = m.group(3) in _FAILED_WORDS
-        sentence = _sentence(reason if same_length else text, m.start())
-        evidence: dict[str, object] = {
-            "total": total,
-            ("failed" if failed else "passed"): part,
-            "sentence": sentence,
-            "extracted": True,
-        }
-        word = "未合规" if failed else "合规"
-        return evidence, f"计分依据取自未达标原因栏（共 {total} 项，{part} 项{word}）"
+        return _counts(text, quoted)
     return {}, f"计分规则（{rule.type}）所需依据未能从原因栏自动提取"
+
+
+def _rate(text: str, quoted: str) -> tuple[dict[str, object], str | None]:
+    """The one percentage in the text (preferring those in a sentence about a rate), with its sentence."""
+    found = list(_PERCENT.finditer(text))
+    rated = [m for m in found if "率" in _sentence(text, m.start())] or found
+    if len(rated) != 1:
+        return {}, ("原因栏有多个百分比，未自动提取计分依据" if rated else "原因栏未见百分比，未能提取计分依据")
+    m = rated[0]
+    sentence = _sentence(quoted, m.start())
+    return {
+        "rate": Decimal(m.group(1)),
+        "sentence": sentence,
+        "extracted": True,
+    }, f"计分依据取自未达标原因栏的百分比 {m.group(1)}%"
+
+
+def _counts(text: str, quoted: str) -> tuple[dict[str, object], str | None]:
+    """The one "共 N 项……其中 M 项" in the text, as a total and the part that failed or passed, with its sentence."""
+    found = list(_COUNTS.finditer(text))
+    if len(found) != 1:
+        return {}, (
+            "原因栏有多组“共…其中…”数字，未自动提取计分依据"
+            if found
+            else "原因栏未见“共N项……其中M项”，未能提取计分依据"
+        )
+    m = found[0]
+    total, part = int(m.group(1)), int(m.group(2))
+    if part > total:
+        return {}, f"原因栏“共{total}项，其中{part}项”前后矛盾，未提取计分依据"
+    failed = m.group(3) in _FAILED_WORDS
+    sentence = _sentence(quoted, m.start())
+    evidence: dict[str, object] = {
+        "total": total,
+        ("failed" if failed else "passed"): part,
+        "sentence": sentence,
+        "extracted": True,
+    }
+    word = "未合规" if failed else "合规"
+    return evidence, f"计分依据取自未达标原因栏（共 {total} 项，{part} 项{word}）"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Generic, TypeVar
 
 from toolkit.core.problems import Problem
 from toolkit.core.rubric import Rubric
@@ -71,11 +72,14 @@ class Block:
     rows: tuple[Row, ...]
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True, slots=True)
-class Located:
+class Located(Generic[T]):
     """A value found in the table, with the row it came from and what was repaired to read it."""
 
-    value: object
+    value: T
     row: int | None
     notes: tuple[str, ...] = ()
 
@@ -83,18 +87,18 @@ class Located:
 @dataclass
 class Layout:
     title: str | None = None
-    year: Located | None = None
-    department: Located | None = None
-    units: Located | None = None
-    goals: Located | None = None
-    completions: Located | None = None
-    unmet: Located | None = None
-    budget: Located | None = None  # value: {"total": Decimal, "components": {...}, "details": {...}}
+    year: Located[int] | None = None
+    department: Located[str] | None = None
+    units: Located[int | None] | None = None  # None: the count was not a whole number
+    goals: Located[tuple[str, ...]] | None = None
+    completions: Located[tuple[str, ...]] | None = None
+    unmet: Located[tuple[str, ...]] | None = None
+    budget: Located[dict[str, Any]] | None = None  # {"total": Decimal, "components": {...}, "details": {...}}
     blocks: list[Block] = field(default_factory=list)
     repeated_headers: list[int] = field(default_factory=list)
     trailing: list[Row] = field(default_factory=list)
-    total: Located | None = None
-    grade: Located | None = None
+    total: Located[Decimal | None] | None = None
+    grade: Located[str | None] | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -123,7 +127,7 @@ def _header_columns(row: Row) -> Columns | None:
 def locate(grid: Grid, rubric: Rubric) -> Layout:
     """Find every part of the table; what cannot be found is left None for the caller to report."""
     layout = Layout()
-    rows = [r for r in grid.rows]
+    rows = list(grid.rows)
     first_header = None
     current: Columns | None = None
     pending: list[Row] = []
@@ -212,15 +216,11 @@ def _units(row: Row, col: int, text: str, layout: Layout) -> None:
 
 
 def _budget(rows: list[Row], layout: Layout) -> None:
+    """The budget block: the total under its label and, right of it, each component under its name (and group)."""
     start = next((i for i, r in enumerate(rows) if any(label_key(v).startswith(_BUDGET) for _, v in _filled(r))), None)
     if start is None:
         return
-    total_at = None
-    for i in range(start, len(rows)):
-        col = next((c for c, v in _filled(rows[i]) if label_key(v).startswith(_BUDGET_TOTAL)), None)
-        if col is not None:
-            total_at = (i, col)
-            break
+    total_at = _total_label(rows, start)
     if total_at is None:
         return
     label_index, total_col = total_at
@@ -237,6 +237,42 @@ def _budget(rows: list[Row], layout: Layout) -> None:
     total, grouped = parse_number(values.cell(total_col))
     if grouped:
         notes.append(f"总预算“{clean(values.cell(total_col))}”含千位分隔符，按 {total} 读取")
+    groups = _components(rows, start, label_index, value_index, total_col, layout, notes)
+    if not groups:
+        layout.problems.append(Problem("", "预算", "总预算之外没有任何预算构成（如基本支出、项目支出）", values.number))
+        return
+    main = next((g for g in groups if any(w in key(g) for w in _BUDGET_MAIN_GROUP)), next(iter(groups)))
+    details = {n: v for g, items in groups.items() if g != main for n, v in items.items()}
+    if len(groups) > 1:
+        notes.append(
+            f"“{main}”下各项作为预算构成（应合计等于总预算），其余（{'、'.join(g for g in groups if g != main)}）仅列示"
+        )
+    layout.budget = Located(
+        {"total": total, "components": groups[main], "details": details}, values.number, tuple(notes)
+    )
+
+
+def _total_label(rows: list[Row], start: int) -> tuple[int, int] | None:
+    """(row index, column) of the first "总预算" label from the budget block's start on."""
+    for i in range(start, len(rows)):
+        col = next((c for c, v in _filled(rows[i]) if label_key(v).startswith(_BUDGET_TOTAL)), None)
+        if col is not None:
+            return i, col
+    return None
+
+
+def _components(
+    rows: list[Row],
+    start: int,
+    label_index: int,
+    value_index: int,
+    total_col: int,
+    layout: Layout,
+    notes: list[str],
+) -> dict[str, dict[str, Decimal]]:
+    """Each amount right of the total, by group and name, named from the rows between the block's start and the
+    amounts; a cell that is no amount, or has no name above it, is a problem."""
+    values = rows[value_index]
     groups: dict[str, dict[str, Decimal]] = {}
     for col, text in _filled(values):
         if col <= total_col:
@@ -261,18 +297,7 @@ def _budget(rows: list[Row], layout: Layout) -> None:
         if name in groups[group]:
             name = f"{group}-{name}"
         groups[group][name] = amount
-    if not groups:
-        layout.problems.append(Problem("", "预算", "总预算之外没有任何预算构成（如基本支出、项目支出）", values.number))
-        return
-    main = next((g for g in groups if any(w in key(g) for w in _BUDGET_MAIN_GROUP)), next(iter(groups)))
-    details = {n: v for g, items in groups.items() if g != main for n, v in items.items()}
-    if len(groups) > 1:
-        notes.append(
-            f"“{main}”下各项作为预算构成（应合计等于总预算），其余（{'、'.join(g for g in groups if g != main)}）仅列示"
-        )
-    layout.budget = Located(
-        {"total": total, "components": groups[main], "details": details}, values.number, tuple(notes)
-    )
+    return groups
 
 
 def _group_above(rows: list[Row], leaf_row: int, col: int, total_col: int, label_index: int) -> str:
@@ -286,7 +311,7 @@ def _group_above(rows: list[Row], leaf_row: int, col: int, total_col: int, label
     return ""
 
 
-def _total(row: Row, columns: Columns, rubric: Rubric) -> Located:
+def _total(row: Row, columns: Columns, rubric: Rubric) -> Located[Decimal | None]:
     full = rubric.declaration.total_weight
     weight_cols = {c for c in columns.weights if c is not None}
     found: list[tuple[int, Decimal]] = []
@@ -313,7 +338,7 @@ def _total(row: Row, columns: Columns, rubric: Rubric) -> Located:
     return Located(value, row.number, tuple(notes))
 
 
-def _grade(row: Row, rubric: Rubric, layout: Layout) -> Located:
+def _grade(row: Row, rubric: Rubric, layout: Layout) -> Located[str | None]:
     text = " ".join(clean(v) for _, v in _filled(row)[1:])
     names = [g.grade for g in rubric.declaration.grades]
     marks = {}

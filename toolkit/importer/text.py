@@ -66,6 +66,8 @@ def shown(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
+_CN = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五")
+
 # Numbered list markers, each with how to read its number; a list is split only where numbers run 1, 2, 3…
 _MARKERS = (
     (re.compile(r"(?:^|(?<=[\s。；;！!？?]))(\d{1,2})\s*[.．、)）](?!\d)"), int),
@@ -75,7 +77,6 @@ _MARKERS = (
         lambda s: _CN.index(s) + 1 if s in _CN else 0,
     ),
 )
-_CN = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五")
 
 
 def split_numbered(text: str) -> tuple[str, ...]:

@@ -15,8 +15,10 @@ HEADER = "# {title}\n# 由 audit-toolkit import 自动导入；各指标的 sour
 
 def dump(imported: Imported) -> str:
     """The record as YAML text, with a comment header naming the source."""
-    title = f"{imported.data['department']['name']} {imported.data['year']} 年度部门整体支出绩效自评（导入自 {imported.source.name}）"
-    body = dump_yaml(imported.data)
+    data = imported.data
+    form = "项目支出绩效自评" if data.get("kind") == "project" else "部门整体支出绩效自评"
+    title = f"{data['department']['name']} {data['year']} 年度{form}（导入自 {imported.source.name}）"
+    body = dump_yaml(data)
     return HEADER.format(title=title) + body
 
 
@@ -34,7 +36,9 @@ def write(imported: Imported, target: Path, force: bool = False) -> Path:
         raise InputError([Problem(shown, "", "输出路径是文件夹，应为 .yaml 文件")])
     try:
         # What was written must load back as a valid record before it replaces anything.
-        write_bytes(target, dump(imported).encode("utf-8"), check=lambda tmp: load_record(tmp, imported.record.rubric))
+        # Under a frame the record's rows are bound anew on loading: check against the frame, not the bound rubric.
+        rubric = imported.record.rubric.frame or imported.record.rubric
+        write_bytes(target, dump(imported).encode("utf-8"), check=lambda tmp: load_record(tmp, rubric))
     except InputError as exc:
         raise InputError(
             [Problem(shown, p.field, f"写出的记录无法通过校验：{p.message}", p.line) for p in exc.problems]
