@@ -187,3 +187,34 @@ def test_workbook_bytes_are_fixed_by_source_date_epoch(seed_result, monkeypatch)
         assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
         core = archive.read("docProps/core.xml").decode()
     assert "2023-11-14T22:13:20Z</dcterms:modified>" in core and "2023-11-14T22:13:20Z</dcterms:created>" in core
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("http://example.invalid","点击")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"],
+)
+def test_csv_text_a_spreadsheet_would_evaluate_gets_a_leading_apostrophe(seed_result, name):
+    hostile = copy.deepcopy(seed_result.as_dict())
+    hostile["department"] = name
+    hostile["indicators"][0]["measure"] = name
+    summary = Summary.from_results([hostile])
+    tables = summary.tables()
+    for sheet, column in [("部门汇总", "部门名称"), ("指标明细", "改进措施"), ("指标明细", "部门名称")]:
+        rows = list(csv.DictReader(io.StringIO(exports.csv_bytes(tables[sheet]).decode("utf-8-sig"), newline="")))
+        assert rows[0][column] == "'" + name, (sheet, column)
+
+
+def test_csv_numbers_and_plain_text_are_left_as_they_are(seed_result):
+    plain = copy.deepcopy(seed_result.as_dict())
+    plain["department"] = "某局（含 a-b 与 x=y）"
+    table = Summary.from_results([plain]).tables()["部门汇总"]
+    table["得分"] = -1.5  # a number is never quoted, whatever its sign
+    [row] = csv.DictReader(io.StringIO(exports.csv_bytes(table).decode("utf-8-sig")))
+    assert row["部门名称"] == "某局（含 a-b 与 x=y）" and row["得分"] == "-1.50" and row["排名"] == "1"
+
+
+def test_csv_header_a_spreadsheet_would_evaluate_is_quoted_too():
+    import pandas as pd
+
+    text = exports.csv_bytes(pd.DataFrame({"=指标": ["a"], "部门": ["b"]})).decode("utf-8-sig")
+    assert text.splitlines()[0] == "'=指标,部门"

@@ -7,11 +7,12 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from toolkit.batch.notebook import Status
 from toolkit.batch.provenance import generated_at
 from toolkit.core.atomic import write_text
 from toolkit.core.paths import PACKAGE_DIR
 from toolkit.report.templating import environment
-from toolkit.summary.roster import orphan_note
+from toolkit.summary.roster import RESULT_FILE, orphan_note
 
 
 def _links(out_root: Path, out_dir: str | None) -> list[tuple[str, str]]:
@@ -21,7 +22,7 @@ def _links(out_root: Path, out_dir: str | None) -> list[tuple[str, str]]:
     names = (
         ("报告", "audit.html"),
         ("笔记本", "audit.ipynb"),
-        ("结果 JSON", "result.json"),
+        ("结果 JSON", RESULT_FILE),
         ("出错的笔记本", "audit.error.ipynb"),
     )
     return [
@@ -49,7 +50,7 @@ def write_index(out_root: Path, outcomes: list, excluded: dict[int, list[str]] |
             by_year=by_year,
             summaries=summaries,
             generated_at=generated_at(),
-            counts={k: counts.get(k, 0) for k in ("done", "skipped", "failed", "not_run")},
+            counts={status.value: counts.get(status, 0) for status in Status},
             excluded={y: orphan_note(folders) for y, folders in (excluded or {}).items()},
             links={o.record_path: _links(out_root, o.out_dir) for o in outcomes},
             css=(PACKAGE_DIR / "templates" / "report.css").read_text(encoding="utf-8"),

@@ -13,35 +13,40 @@ and the run says so.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from toolkit.batch.fingerprint import Fingerprint
+from toolkit.batch.notebook import Kind, Status, StepResult
 from toolkit.batch.provenance import toolkit_fingerprint
-from toolkit.core.atomic import write_text
-from toolkit.core.paths import NOTEBOOK_DIR, OUTPUT_DIR, PARAMS_DIR
+from toolkit.core.paths import DEPARTMENT_NOTEBOOK, OUTPUT_DIR, PARAMS_DIR
 from toolkit.core.problems import InputError, display_path
-from toolkit.core.record import Record, load_record
+from toolkit.core.record import YEAR_MAX, YEAR_MIN, Record, code_problem, load_record
 from toolkit.review.files import SUFFIX as REVIEW_SUFFIX
 from toolkit.review.files import review_path_for
+from toolkit.summary.roster import RESULT_FILE
 
-DEPARTMENT_NOTEBOOK = NOTEBOOK_DIR / "department_audit.ipynb"
 FINGERPRINT_FILE = ".fingerprint"
+PUBLISHED = ("audit.html", RESULT_FILE)  # a department is current only while both are there
 
 
 @dataclass(frozen=True)
 class Job:
+    """One department to execute in a worker; `fingerprint` is None for a record that does not load."""
+
     record_path: Path
     out_dir: Path
-    fingerprint: str
+    fingerprint: Fingerprint | None
     rubric: str | None
 
 
@@ -50,7 +55,7 @@ class Outcome:
     """What became of one department in a run."""
 
     record_path: str
-    status: str  # "done" | "skipped" | "failed"; "not_run" only on the index (a record of the set not named)
+    status: Status
     message: str
     department: str | None = None
     year: int | None = None
@@ -60,14 +65,15 @@ class Outcome:
     fictional: bool = False
     out_dir: str | None = None
     seconds: float = 0.0
-    kind: str = "department"  # or "summary": a year's cross-department summary
+    kind: Kind = Kind.DEPARTMENT
 
     @property
     def status_label(self) -> str:
-        return {"done": "完成", "skipped": "未变化，跳过", "failed": "失败", "not_run": "本次未运行"}[self.status]
+        """The status as the status table and the index show it."""
+        return self.status.label
 
 
-def discover(paths: list[str | Path] | None) -> list[Path]:
+def discover(paths: Sequence[str | Path] | None) -> list[Path]:
     """Record files named on the command line, or found in folders (default: params/); reviews excluded."""
     found: list[Path] = []
     for entry in [Path(p) for p in (paths or [PARAMS_DIR])]:
@@ -78,7 +84,7 @@ def discover(paths: list[str | Path] | None) -> list[Path]:
     return found
 
 
-def record_set(paths: list[str | Path] | None) -> list[Path]:
+def record_set(paths: Sequence[str | Path] | None) -> list[Path]:
     """Every record in the folders a run draws its records from (a named file: its folder), reviews excluded.
 
     Running one department re-summarises the whole set it belongs to, not that department alone."""
@@ -96,18 +102,17 @@ def _place(record_path: Path, out_root: Path, rubric: str | None) -> tuple[Recor
     return record, out_root / str(record.year) / record.department.code
 
 
-def _fingerprint(record_path: Path, rubric_sha256: str) -> str:
-    digest = hashlib.sha256()
-    for part in (
-        record_path.read_bytes(),
-        rubric_sha256.encode(),
-        DEPARTMENT_NOTEBOOK.read_bytes(),
-        toolkit_fingerprint().encode(),
-    ):
-        digest.update(hashlib.sha256(part).digest())
+def _fingerprint(record_path: Path, rubric_sha256: str, out_dir: Path) -> Fingerprint:
+    """What a department's outputs are made from: its record and review, the rubric, the notebook, the toolkit."""
     review = review_path_for(record_path)
-    digest.update(review.read_bytes() if review.exists() else b"no review")
-    return digest.hexdigest()
+    inputs = {
+        "record": record_path,
+        "review": review if review.exists() else None,
+        "rubric": rubric_sha256.encode(),
+        "notebook": DEPARTMENT_NOTEBOOK,
+        "toolkit": toolkit_fingerprint().encode(),
+    }
+    return Fingerprint.of(inputs, out_dir / FINGERPRINT_FILE, [out_dir / name for name in PUBLISHED])
 
 
 def _where_broken(record_path: Path, out_root: Path) -> Path:
@@ -115,51 +120,85 @@ def _where_broken(record_path: Path, out_root: Path) -> Path:
     try:
         data = yaml.safe_load(record_path.read_text(encoding="utf-8"))
         year, code = data["year"], data["department"]["code"]
-        if isinstance(year, int) and isinstance(code, str) and code.replace("-", "").replace("_", "").isalnum():
+        # Only a year and a code the record check would accept name a folder: a 300-digit year or a code of
+        # summary.html must not become a path (too long for the file system, or a file of the summary).
+        if isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX and isinstance(code, str) and not code_problem(code):
             return out_root / str(year) / code
     except Exception:  # any unreadable shape: fall back to the file name
         pass
     return out_root / "invalid" / record_path.stem
 
 
-def _previous(out_dir: Path) -> dict | None:
+def _previous(out_dir: Path) -> dict[str, Any] | None:
+    """The department's last result.json object, or None when there is none or it does not parse."""
     try:
-        return json.loads((out_dir / "result.json").read_text(encoding="utf-8"))
+        return json.loads((out_dir / RESULT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def plan(
-    record_paths: list[Path], out_root: Path, force: bool, rubric: str | None = None
-) -> tuple[list[Job], list[Outcome]]:
-    """Split records into jobs to execute and outcomes already known (unchanged → skipped)."""
+@dataclass(frozen=True)
+class Plan:
+    """Records split into jobs to execute and outcomes already known (unchanged departments: skipped)."""
+
+    jobs: list[Job]
+    known: list[Outcome]
+
+
+def plan(record_paths: list[Path], out_root: Path, force: bool, rubric: str | None = None) -> Plan:
+    """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
+
+    Two records of one department and year would publish into one folder, the winner changing from run to
+    run: both fail, naming each other, and neither is run."""
+    placed = [(path, *_place(path, out_root, rubric)) for path in record_paths]
+    folders: dict[Path, list[tuple[Path, Record | None]]] = {}
+    for path, record, out_dir in placed:
+        folders.setdefault(out_dir, []).append((path, record))
     jobs, known = [], []
-    for path in record_paths:
-        record, out_dir = _place(path, out_root, rubric)
+    for path, record, out_dir in placed:
+        shared = folders[out_dir]
+        others = [(p, r) for p, r in shared if p.resolve() != path.resolve()] if len(shared) > 1 else []
         if record is None:
-            jobs.append(Job(path, out_dir, "", rubric))
+            # Its error notebook must not land in the folder of another record's department.
+            jobs.append(Job(path, out_root / "invalid" / path.stem if others else out_dir, None, rubric))
             continue
-        fingerprint = _fingerprint(path, record.rubric.sha256)
-        stamp = out_dir / FINGERPRINT_FILE
-        previous = _previous(out_dir)
-        if (
-            not force
-            and previous
-            and stamp.exists()
-            and stamp.read_text() == fingerprint
-            and (out_dir / "audit.html").exists()
-        ):
-            known.append(_outcome_from(previous, path, "skipped", "输入未变化", out_dir))
+        if twins := [p for p, r in others if r is not None]:
+            known.append(_duplicate(path, record, out_dir, twins))
+            continue
+        fingerprint = _fingerprint(path, record.rubric.sha256, out_dir)
+        previous = _previous(out_dir) if not force and fingerprint.is_current() else None
+        if previous is not None:
+            known.append(_outcome_from(previous, path, StepResult(Status.SKIPPED, "输入未变化"), out_dir))
         else:
             jobs.append(Job(path, out_dir, fingerprint, rubric))
-    return jobs, known
+    return Plan(jobs, known)
 
 
-def _outcome_from(result: dict, path: Path, status: str, message: str, out_dir: Path, seconds: float = 0.0) -> Outcome:
+def _duplicate(path: Path, record: Record, out_dir: Path, twins: list[Path]) -> Outcome:
+    """The failed outcome of a record whose department and year another record of the run also has."""
+    others = "、".join(display_path(p) for p in twins)
+    message = (
+        f"重复的部门代码和年度：{others} 也是 {record.year} 年度的 {record.department.code}，"
+        "两份记录均未运行；请修改其中一份的部门代码或年度"
+    )
+    return Outcome(
+        display_path(path),
+        Status.FAILED,
+        message,
+        department=record.department.name,
+        year=record.year,
+        code=record.department.code,
+        fictional=record.data.fictional,
+        out_dir=str(out_dir),
+    )
+
+
+def _outcome_from(result: dict[str, Any], path: Path, step: StepResult, out_dir: Path) -> Outcome:
+    """A department's outcome: the step's status, message and time, with the figures of its result.json."""
     return Outcome(
         record_path=display_path(path),
-        status=status,
-        message=message,
+        status=step.status,
+        message=step.message,
         department=result.get("department"),
         year=result.get("year"),
         code=result.get("code"),
@@ -167,7 +206,7 @@ def _outcome_from(result: dict, path: Path, status: str, message: str, out_dir: 
         grade=result.get("audited_grade", result.get("grade")),
         fictional=bool(result.get("fictional")),
         out_dir=str(out_dir),
-        seconds=seconds,
+        seconds=step.seconds,
     )
 
 
@@ -177,21 +216,16 @@ def execute(job: Job) -> Outcome:
 
     started = time.perf_counter()
     try:
-        result, message = build_department(job.record_path, job.out_dir, job.rubric)
+        step = build_department(job.record_path, job.out_dir, job.rubric)
     except Exception as exc:  # the worker must report, not crash the batch
-        return Outcome(
-            display_path(job.record_path),
-            "failed",
-            f"内部错误：{type(exc).__name__}: {exc}",
-            out_dir=str(job.out_dir),
-            seconds=time.perf_counter() - started,
-        )
-    seconds = time.perf_counter() - started
-    if result is None:
-        return Outcome(display_path(job.record_path), "failed", message, out_dir=str(job.out_dir), seconds=seconds)
-    if job.fingerprint:
-        write_text(job.out_dir / FINGERPRINT_FILE, job.fingerprint)
-    return _outcome_from(result, job.record_path, "done", message, job.out_dir, seconds)
+        message = f"内部错误：{type(exc).__name__}: {exc}"
+        step = StepResult(Status.FAILED, message, time.perf_counter() - started)
+    if step.payload is None:
+        where = display_path(job.record_path)
+        return Outcome(where, step.status, step.message, out_dir=str(job.out_dir), seconds=step.seconds)
+    if job.fingerprint is not None:
+        job.fingerprint.record()
+    return _outcome_from(step.payload, job.record_path, step, job.out_dir)
 
 
 def run(
@@ -206,21 +240,31 @@ def run(
     followed by one per year's summary (kind "summary"), and writes outputs/index.html."""
     out_root = Path(out_root)
     records = discover(paths)
-    todo, outcomes = plan(records, out_root, force, rubric)
+    work = plan(records, out_root, force, rubric)
+    todo, outcomes = work.jobs, list(work.known)
     if todo:
         outcomes += _execute_all(todo, jobs or os.cpu_count() or 1, progress, out_root / "run.log")
     order = {display_path(p): n for n, p in enumerate(records)}
     outcomes.sort(key=lambda o: order.get(o.record_path, len(order)))
     years = sorted({o.year for o in outcomes if o.year is not None})
     placed = {o.record_path: Path(o.out_dir) for o in outcomes if o.out_dir}  # where plan put the named records
-    members, not_run = _roster(records, record_set(paths), out_root, rubric, years, placed)
-    excluded = _exclude_orphans(out_root, years, members, out_root / "run.log")
+    roster = _roster(records, record_set(paths), out_root, rubric, years, placed)
+    excluded = _exclude_orphans(out_root, years, roster.codes, out_root / "run.log")
     summaries = _summarise_years(out_root, years, force, out_root / "run.log", excluded)
-    if todo or excluded or any(s.status == "done" for s in summaries) or not (out_root / "index.html").exists():
+    changed = todo or excluded or any(s.status is Status.DONE for s in summaries)
+    if changed or not (out_root / "index.html").exists():
         from toolkit.batch.index import write_index
 
-        write_index(out_root, outcomes + not_run, excluded)
+        write_index(out_root, outcomes + roster.not_run, excluded)
     return outcomes + summaries
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A run's record set: department codes per year, and index rows for the records the run did not name."""
+
+    codes: dict[int, set[str]]
+    not_run: list[Outcome]
 
 
 def _roster(
@@ -230,13 +274,14 @@ def _roster(
     rubric: str | None,
     years: list[int],
     placed: dict[str, Path],
-) -> tuple[dict[int, set[str]], list[Outcome]]:
-    """The department codes of the record set per year, and an index row ("not_run", with its last result)
+) -> Roster:
+    """The department codes of the record set per year, and an index row (not run, with its last result)
     for each record of the set this run did not name whose department has a result in a year it touched.
     `placed`: output folders already known, by display path; other records are loaded to place them."""
     named = {p.resolve() for p in records}
     codes: dict[int, set[str]] = {}
-    not_run = []
+    not_run: list[Outcome] = []
+    unnamed = StepResult(Status.NOT_RUN, "本次未指定，沿用上次结果")
     for path in dict.fromkeys(records + members):
         folder = placed.get(display_path(path)) or _place(path, out_root, rubric)[1]
         if folder.parent.parent != out_root or not folder.parent.name.isdigit():
@@ -244,8 +289,8 @@ def _roster(
         codes.setdefault(int(folder.parent.name), set()).add(folder.name)
         previous = _previous(folder) if path.resolve() not in named else None
         if previous and previous.get("year") in years:
-            not_run.append(_outcome_from(previous, path, "not_run", "本次未指定，沿用上次结果", folder))
-    return codes, not_run
+            not_run.append(_outcome_from(previous, path, unnamed, folder))
+    return Roster(codes, not_run)
 
 
 def _exclude_orphans(out_root: Path, years: list[int], members: dict[int, set[str]], log: Path) -> dict[int, list[str]]:
@@ -272,32 +317,19 @@ def _summarise_years(
     out_root: Path, years: list[int], force: bool, log: Path, excluded: dict[int, list[str]]
 ) -> list[Outcome]:
     """Each year's summary after its departments: skipped when unchanged, else built in a quiet worker process."""
-    from toolkit.summary.build import fingerprint, is_current, summarise, title_for
-    from toolkit.summary.roster import orphan_note, result_files
-
-    def outcome(year: int, status: str, message: str, seconds: float = 0.0) -> Outcome:
-        if year in excluded:
-            message = f"{message}；{orphan_note(excluded[year])}"
-        return Outcome(
-            f"{year}/summary",
-            status,
-            message,
-            department=title_for(year),
-            year=year,
-            out_dir=str(out_root / str(year)),
-            seconds=seconds,
-            kind="summary",
-        )
+    from toolkit.summary.build import fingerprint, summarise
+    from toolkit.summary.roster import result_files
 
     done, todo = [], []
     for year in years:
         year_dir = out_root / str(year)
         if not result_files(year_dir):
             if year in excluded:
-                done.append(outcome(year, "skipped", "本年度记录集中的部门尚无结果，未生成汇总"))
+                step = StepResult(Status.SKIPPED, "本年度记录集中的部门尚无结果，未生成汇总")
+                done.append(_summary_outcome(out_root, year, step, excluded))
             continue
-        if not force and is_current(year_dir, fingerprint(year_dir)):
-            done.append(outcome(year, "skipped", "部门结果未变化"))
+        if not force and fingerprint(year_dir).is_current():
+            done.append(_summary_outcome(out_root, year, StepResult(Status.SKIPPED, "部门结果未变化"), excluded))
         else:
             todo.append(year)
     if todo:
@@ -305,9 +337,27 @@ def _summarise_years(
             max_workers=1, mp_context=get_context("spawn"), initializer=_quiet_worker, initargs=(str(log),)
         ) as pool:
             dirs = [out_root / str(year) for year in todo]
-            for year, (status, message, seconds) in zip(todo, pool.map(summarise, dirs, todo, [force] * len(todo))):
-                done.append(outcome(year, status, message, seconds))
+            for year, step in zip(todo, pool.map(summarise, dirs, todo, [force] * len(todo))):
+                done.append(_summary_outcome(out_root, year, step, excluded))
     return done
+
+
+def _summary_outcome(out_root: Path, year: int, step: StepResult, excluded: dict[int, list[str]]) -> Outcome:
+    """A year's summary as a row of the status table; it names the department folders the summary left out."""
+    from toolkit.summary.build import title_for
+    from toolkit.summary.roster import orphan_note
+
+    message = f"{step.message}；{orphan_note(excluded[year])}" if year in excluded else step.message
+    return Outcome(
+        f"{year}/summary",
+        step.status,
+        message,
+        department=title_for(year),
+        year=year,
+        out_dir=str(out_root / str(year)),
+        seconds=step.seconds,
+        kind=Kind.SUMMARY,
+    )
 
 
 def _quiet_worker(log_path: str) -> None:
@@ -319,6 +369,7 @@ def _quiet_worker(log_path: str) -> None:
 
 
 def _execute_all(todo: list[Job], workers: int, progress: bool, log: Path) -> list[Outcome]:
+    """Execute the jobs in `workers` processes with a progress bar; outcomes in the order they finished."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     done: list[Outcome] = []

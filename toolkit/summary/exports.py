@@ -1,6 +1,10 @@
 """Exports of the cross-department summary: summary.xlsx, the same tables as CSV (UTF-8 with BOM) and JSON,
 and the provenance of them all.
 
+Nothing a department brings is evaluated by the spreadsheet that opens an export: the XLSX holds text as inline
+strings, never formulas, and a CSV text cell starting with = + - @, a tab or a carriage return gets a leading
+apostrophe (OWASP's rule against CSV injection).
+
 Everything is built in memory as bytes and written atomically. Identical inputs give identical bytes: the
 XLSX document properties and zip entry dates are set to the provenance's generation time (fixed through
 SOURCE_DATE_EPOCH), and nothing else in the files depends on the clock.
@@ -38,7 +42,10 @@ CSV = {
 NOTE_SHEET = "说明"
 FILES = {
     "summary.html": "本汇总报告",
-    XLSX: f"Excel 工作簿：{DEPARTMENT_SHEET}（每个部门一行）、{INDICATOR_SHEET}（部门 × 指标）、{FINDING_SHEET}，以及“{NOTE_SHEET}”（来源与版本）",
+    XLSX: (
+        f"Excel 工作簿：{DEPARTMENT_SHEET}（每个部门一行）、{INDICATOR_SHEET}（部门 × 指标）、{FINDING_SHEET}，"
+        f"以及“{NOTE_SHEET}”（来源与版本）"
+    ),
     **{name: f"{sheet}，CSV（UTF-8，带 BOM，Excel 可直接打开）" for sheet, name in CSV.items()},
     JSON: "同样的三张表及来源信息，JSON 格式",
     PROVENANCE: "以上文件的来源信息（工具包版本、提交、指标体系、记录文件摘要、依赖版本、字体）",
@@ -221,12 +228,29 @@ def _reproducible_zip(data: bytes, moment: datetime, sheets: dict[str, pd.DataFr
     return out.getvalue()
 
 
+# A spreadsheet opening a CSV file evaluates a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    """A text cell a spreadsheet would evaluate, made plain text by a leading apostrophe (OWASP's rule for CSV
+    injection); anything else as it is."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A table as CSV in UTF-8 with a byte-order mark (so Excel shows the Chinese), two-decimal numbers."""
+    """A table as CSV in UTF-8 with a byte-order mark (so Excel shows the Chinese), two-decimal numbers, and no
+    text cell a spreadsheet would run as a formula (a department's name, a measure, a message)."""
     shown = table.copy()
     for name in table.columns:
         if pd.api.types.is_float_dtype(table[name]):  # formatted once per distinct value: far faster than float_format
             shown[name] = table[name].map({v: f"{v:.2f}" for v in table[name].dropna().unique()})
+        elif not pd.api.types.is_numeric_dtype(table[name]):  # numbers stay numbers: -1.5 is no formula
+            # Looked at once per distinct value, and the column touched only when one would be evaluated.
+            risky = {v: _inert(v) for v in table[name].dropna().unique() if _inert(v) is not v}
+            if risky:
+                shown[name] = table[name].replace(risky)
+    shown.columns = [_inert(name) for name in table.columns]
     text = shown.to_csv(index=False, lineterminator="\r\n")
     return ("\ufeff" + text).encode("utf-8")
 

@@ -18,7 +18,10 @@ from toolkit.core.problems import InputError, Problem, display_path
 
 RESULT_FILE = "result.json"
 ROSTER_FILE = ".summary-roster.json"
-_NOTE = "由 audit-toolkit run 写入：年度汇总只包括下列部门文件夹（本次记录集中的部门）；其他文件夹保留在磁盘上，但不纳入汇总。"
+_NOTE = (
+    "由 audit-toolkit run 写入：年度汇总只包括下列部门文件夹（本次记录集中的部门）；"
+    "其他文件夹保留在磁盘上，但不纳入汇总。"
+)
 
 
 def read_roster(year_dir: str | Path) -> frozenset[str] | None:

@@ -1,11 +1,16 @@
-"""The cross-department summary as the summary notebook shows it: sections (HTML fragments rendered by Jinja2
-with autoescaping) and charts, each a call that returns something displayable."""
+"""The cross-unit summary as the summary notebook shows it: sections (HTML fragments rendered by Jinja2 with
+autoescaping) and charts, each a call that returns something displayable.
+
+A year of fixed-rubric departments only reads as it always has; a year with projects or target-family units
+also says how many units of each family and kind it covers, ranks them group by group, and counts what the
+target-family units' indicators achieved."""
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
 from pathlib import Path
+from typing import SupportsFloat
 
 import pandas as pd
 
@@ -15,10 +20,11 @@ from toolkit.report.narrative import Fragment
 from toolkit.report.templating import environment
 from toolkit.summary import charts as summary_charts
 from toolkit.summary.exports import FILES
+from toolkit.summary.families import KIND_LABEL, PROJECT
 from toolkit.summary.tables import Summary
 
 
-def _f2(value: object) -> str:
+def _f2(value: SupportsFloat | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{float(value):.2f}"
@@ -37,6 +43,37 @@ class SummaryReport:
     @property
     def heading(self) -> str:
         return f"{self.year if self.year is not None else ''} 年度部门整体支出绩效复核汇总".strip()
+
+    @property
+    def unit_word(self) -> str:
+        """部门 while every unit is a department, else 单位 (departments and projects)."""
+        return "单位" if (self.summary.departments["类型"] == KIND_LABEL[PROJECT]).any() else "部门"
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the year has more than one family or kind, so that units are ranked group by group."""
+        return len(self.summary.composition) > 1
+
+    @property
+    def composition(self) -> str:
+        """One sentence: how many units of each family, and of each kind within it."""
+        families: dict[str, list[tuple[str, int]]] = {}
+        for family, kind, n in self.summary.composition:
+            families.setdefault(family, []).append((kind, n))
+        parts = []
+        for family, kinds in families.items():
+            each = "、".join(f"{kind} {n} 个" for kind, n in kinds)
+            parts.append(f"{family} {sum(n for _, n in kinds)} 个（{each}）")
+        return "按体系类型：" + "；".join(parts) + "。"
+
+    def ranking_groups(self) -> list[dict]:
+        """Per ranking group (family and kind), in order: its label, size, best and worst unit."""
+        table = self.summary.ranking
+        out = []
+        for family, kind, n in self.summary.composition:
+            rows = table[(table["体系类型"] == family) & (table["类型"] == kind)]
+            out.append({"label": f"{family}{kind}", "count": n, "best": rows.iloc[0], "worst": rows.iloc[-1]})
+        return out
 
     @property
     def files(self) -> list[tuple[str, str]]:
@@ -79,8 +116,8 @@ class SummaryReport:
     def indicators(self) -> Fragment:
         return self._render("indicators")
 
-    def heatmap(self) -> Chart:
-        return summary_charts.heatmap(self.summary)
+    def heatmap(self) -> Chart | summary_charts.Charts:
+        return summary_charts.heatmaps(self.summary)
 
     def deductions(self) -> Fragment:
         return self._render("deductions")

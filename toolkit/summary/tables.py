@@ -1,8 +1,11 @@
-"""Cross-department summary of one year: tables built from the departments' result.json objects.
+"""Cross-unit summary of one year: the tables built from the units' result.json objects (see
+toolkit.summary.rows), and the overviews the report and the exports draw from them.
 
-The published score of a department is its audited score where a review exists (`audited_total`,
-`audited_grade`, indicator `audited_score`) and its self-assessed score otherwise; every table says which.
-Column headers are the Chinese ones auditors read; the same tables go to the HTML summary, XLSX, CSV and JSON.
+A year may mix rubric families and kinds of unit (toolkit.summary.families): 排名 is within a family and kind;
+comparisons indicator by indicator (the matrix, the weakest indicators) are made among fixed-rubric units only,
+whose indicators are the same everywhere; a target-family unit's indicators are its own, so what they achieved
+is counted instead (met, not met, undecidable). Column headers are the Chinese ones auditors read; the same
+tables go to the HTML summary, XLSX, CSV and JSON.
 """
 
 from __future__ import annotations
@@ -11,18 +14,37 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from toolkit.core.findings import CATALOGUE, SEVERITY_ORDER, Severity
 from toolkit.core.problems import InputError, Problem, display_path
+from toolkit.core.rubric import Rubric, load_rubric
+from toolkit.summary import families
+from toolkit.summary.families import FAMILY_LABEL, FIXED, NO_TARGET, NOT_MET, TARGET
 from toolkit.summary.roster import result_files
+from toolkit.summary.rows import (
+    BASIS_REVIEWED,
+    BASIS_SELF,
+    DECISION_LABEL,
+    department_table,
+    final_grade,
+    final_total,
+    finding_table,
+    indicator_table,
+    level1_rates,
+    level1_weights,
+    reviewed,
+)
+from toolkit.summary.rows import round2 as _round
+
+__all__ = ["BASIS_REVIEWED", "BASIS_SELF", "Summary", "final_grade", "final_total", "load_results"]
 
 DEPARTMENT_SHEET, INDICATOR_SHEET, FINDING_SHEET = "部门汇总", "指标明细", "复核发现"
-BASIS_REVIEWED, BASIS_SELF = "复核后得分", "自评分"
-_DECISION_LABEL = {"accepted": "已确认", "dismissed": "已驳回"}
+# Headers of the indicator table's level-1 group, level-2 group and indicator columns when no rubric names them.
+_NAME_COLUMNS = ("一级指标", "二级指标", "三级指标")
 
 
 def load_results(year_dir: str | Path) -> list[dict]:
@@ -52,58 +74,39 @@ def load_results(year_dir: str | Path) -> list[dict]:
     return results
 
 
-def _reviewed(r: dict) -> bool:
-    return bool(r.get("review")) or bool(r.get("adjustments"))
-
-
-def final_total(r: dict) -> float:
-    """The published total: audited where present, else self-assessed."""
-    return r["audited_total"] if r.get("audited_total") is not None else r["total"]
-
-
-def final_grade(r: dict) -> str:
-    return r.get("audited_grade") or r["grade"]
-
-
-def _indicator_score(i: dict) -> float:
-    return i["audited_score"] if i.get("audited_score") is not None else i["self_score"]
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None or value != value else round(float(value) + 0.0, 2)
-
-
-def _decisions(r: dict) -> dict[tuple[str, str | None], str]:
-    return {(d["code"], d.get("indicator")): d["decision"] for d in r.get("finding_decisions") or []}
-
-
-def _level1(r: dict) -> list[tuple[str, float, float]]:
-    """(label, weight, published score) per level-1 group."""
-    out = []
-    for g in r.get("groups") or []:
-        score = g["audited_score"] if g.get("audited_score") is not None else g["score"]
-        out.append((g["name"], g["weight"], score))
-    return out
-
-
-def _rubric_grades(rubric_ids: list[str]) -> list[tuple[str, float]]:
-    """Grade bands (grade, lower bound), best first, from the first built-in rubric that loads."""
-    from toolkit.core.rubric import load_rubric  # the rubric names the bands; nothing about grades is written here
-
+def _first_rubric(rubric_ids: list[str]) -> Rubric | None:
+    """The first of the results' rubrics that loads as a built-in one: it names the grade bands, the levels and
+    the full marks, so that nothing about them is written here."""
     for rid in rubric_ids:
         try:
-            return [(g.grade, float(g.min)) for g in load_rubric(rid).declaration.grades]
+            return load_rubric(rid)
         except InputError:
             continue
-    return []
+    return None
+
+
+def _name_columns(rubric: Rubric | None) -> tuple[str, str, str]:
+    """Headers of the indicator table's level-1 group, level-2 group and indicator columns (result.json gives an
+    indicator's two upper groups and its own name), as the rubric names those levels."""
+    names = rubric.level_names if rubric is not None else ()
+    # A frame names only the levels it declares, above those each record brings: too few to name the indicators'.
+    return (names[0], names[1], names[-1]) if len(names) >= 3 else _NAME_COLUMNS
+
+
+def _full_marks(rubric: Rubric | None, results: list[dict]) -> Decimal:
+    """The rubric's total weight; without a rubric, what the usual level-1 weights add up to (else the best total)."""
+    if rubric is not None:
+        return rubric.total_weight
+    weights = sum((Decimal(str(w)) for w in level1_weights(results).values()), Decimal(0))
+    return weights or Decimal(str(max(final_total(r) for r in results)))
 
 
 @dataclass(frozen=True)
 class Summary:
     """The tables of a year's cross-department summary. Built once from result dicts; never changed."""
 
-    departments: pd.DataFrame  # 部门汇总: one row per department, in ranking order
-    indicators: pd.DataFrame  # 指标明细: department × indicator, long form
+    departments: pd.DataFrame  # 部门汇总: one row per unit, by family, each department above its projects
+    indicators: pd.DataFrame  # 指标明细: unit × indicator, long form
     findings: pd.DataFrame  # 复核发现: one row per finding
     year: int | None
     grades: tuple[tuple[str, float], ...]  # bands best first
@@ -112,6 +115,8 @@ class Summary:
     reviewed: int  # departments whose published score is the audited one
     rubrics: tuple[tuple[str, str, str], ...]  # (id, version, sha256)
     record_hashes: tuple[tuple[str, str], ...]  # (code, record sha256)
+    levels: tuple[str, str, str]  # headers of 指标明细's level-1 group, level-2 group and indicator columns
+    total_weight: Decimal  # full marks, as the rubric declares them
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -126,18 +131,22 @@ class Summary:
         rubrics = tuple(
             sorted({(r["rubric"], r.get("rubric_version", ""), r.get("rubric_sha256", "")) for r in results})
         )
-        grades = _rubric_grades([rid for rid, _, _ in rubrics]) or _observed_grades(results)
+        rubric = _first_rubric([rid for rid, _, _ in rubrics])
+        grades = [(g.grade, float(g.min)) for g in rubric.declaration.grades] if rubric is not None else []
+        levels = _name_columns(rubric)
         return cls(
-            departments=_department_table(results),
-            indicators=_indicator_table(results),
-            findings=_finding_table(results),
+            departments=department_table(results),
+            indicators=indicator_table(results, levels),
+            findings=finding_table(results),
             year=years[0] if len(years) == 1 else None,
-            grades=tuple(grades),
-            level1=tuple(_level1_weights(results).items()),
-            level1_rates=_level1_rates(results),
-            reviewed=sum(_reviewed(r) for r in results),
+            grades=tuple(grades or _observed_grades(results)),
+            level1=tuple(level1_weights(results).items()),
+            level1_rates=level1_rates(results),
+            reviewed=sum(reviewed(r) for r in results),
             rubrics=rubrics,
             record_hashes=tuple((r["code"], r.get("record_sha256", "")) for r in results),
+            levels=levels,
+            total_weight=_full_marks(rubric, results),
         )
 
     # --- facts the report talks about -------------------------------------------------------------
@@ -178,39 +187,74 @@ class Summary:
         return pd.DataFrame(rows, columns=["等级", "部门数", "占比（%）"])
 
     @cached_property
+    def ranking(self) -> pd.DataFrame:
+        """部门汇总 in ranking order: family by family, departments before projects, best first."""
+        return families.ranking_order(self.departments)
+
+    @cached_property
+    def composition(self) -> list[tuple[str, str, int]]:
+        """(体系类型, 类型, units) of every group present, in ranking order."""
+        return families.composition(self.departments)
+
+    def codes(self, family: str) -> list[str]:
+        """Codes of the units of one family (fixed | target), in ranking order."""
+        return list(self.ranking.loc[self.ranking["体系类型"] == FAMILY_LABEL[family], "部门代码"])
+
+    def has(self, family: str) -> bool:
+        return bool(self.codes(family))
+
+    @cached_property
+    def _families(self) -> pd.Series:
+        """体系类型 of each unit, by code."""
+        return self.departments.set_index("部门代码")["体系类型"]
+
+    @cached_property
     def matrix(self) -> pd.DataFrame:
-        """Score rate (%) of each level-3 indicator (rows, rubric order) in each department (columns, ranking order)."""
-        table = self.indicators[self.indicators["适用"] == "是"]
-        pivot = table.pivot(index="指标ID", columns="部门代码", values="得分率（%）")
-        order = list(dict.fromkeys(self.indicators["指标ID"]))
-        return pivot.reindex(index=[i for i in order if i in pivot.index], columns=list(self.departments["部门代码"]))
+        """Score rate (%) of each level-3 indicator (rows, rubric order) in each fixed-rubric unit (columns,
+        ranking order); target-family units bring indicators of their own, so they are not in it."""
+        codes = self.codes(FIXED)
+        rows = self.indicators[self.indicators["部门代码"].isin(codes)]
+        pivot = rows[rows["适用"] == "是"].pivot(index="指标ID", columns="部门代码", values="得分率（%）")
+        order = list(dict.fromkeys(rows["指标ID"]))
+        return pivot.reindex(index=[i for i in order if i in pivot.index], columns=codes)
+
+    @cached_property
+    def target_level1(self) -> pd.DataFrame:
+        """Score rate (%) of each level-1 indicator (rows, table order) in each target-family unit (columns,
+        ranking order): what target-family units share, where their level-3 indicators are each their own."""
+        codes = self.codes(TARGET)
+        rates = self.level1_rates.reindex(index=codes).dropna(axis=1, how="all")
+        labels = [label for label, _ in self.level1 if label in rates.columns]
+        return rates[labels].T
 
     @cached_property
     def indicator_labels(self) -> dict[str, str]:
-        first = self.indicators.drop_duplicates("指标ID")
-        return dict(zip(first["指标ID"], first["三级指标"]))
+        first = self.indicators[self.indicators["部门代码"].isin(self.codes(FIXED))].drop_duplicates("指标ID")
+        return dict(zip(first["指标ID"], first[self.levels[-1]]))
 
     @cached_property
     def indicator_overview(self) -> pd.DataFrame:
-        """Per level-3 indicator: how many departments lost points, how many, and the average score rate."""
+        """Per family and level-3 indicator: how many units lost points, how many, and the average score rate;
+        shares are of the units of that family."""
+        level1, _, indicator = self.levels
         t = self.indicators[self.indicators["适用"] == "是"]
+        t = t.assign(体系类型=t["部门代码"].map(self._families))
         lost = t[t["扣分"] > 0]
-        g = t.groupby("指标ID", sort=False)
+        keys = ["体系类型", "指标ID"]
+        g = t.groupby(keys, sort=False)
         out = pd.DataFrame(
             {
-                "一级指标": g["一级指标"].first(),
-                "三级指标": g["三级指标"].first(),
+                level1: g[level1].first(),
+                indicator: g[indicator].first(),
                 "分值": g["分值"].first(),
                 "平均得分率（%）": g["得分率（%）"].mean().round(2),
-                "扣分部门数": lost.groupby("指标ID", sort=False).size().reindex(g.size().index, fill_value=0),
-                "扣分合计": lost.groupby("指标ID", sort=False)["扣分"]
-                .sum()
-                .reindex(g.size().index, fill_value=0)
-                .round(2),
+                "扣分部门数": lost.groupby(keys, sort=False).size().reindex(g.size().index, fill_value=0),
+                "扣分合计": lost.groupby(keys, sort=False)["扣分"].sum().reindex(g.size().index, fill_value=0).round(2),
             }
-        )
-        out["扣分部门占比（%）"] = (out["扣分部门数"] / self.count * 100).round(2)
-        return out.reset_index()
+        ).reset_index()
+        units = out["体系类型"].map(self._families.value_counts())
+        out["扣分部门占比（%）"] = (out["扣分部门数"] / units * 100).round(2)
+        return out
 
     def frequent_deductions(self, n: int = 15) -> pd.DataFrame:
         """The indicators most often deducted (ties: more points lost first), with counts."""
@@ -218,17 +262,24 @@ class Summary:
         t = t[t["扣分部门数"] > 0].sort_values(
             ["扣分部门数", "扣分合计", "指标ID"], ascending=[False, False, True], kind="stable"
         )
-        return t.head(n)[
-            ["三级指标", "一级指标", "分值", "扣分部门数", "扣分部门占比（%）", "扣分合计", "平均得分率（%）"]
-        ]
+        level1, _, indicator = self.levels
+        return t.head(n)[[indicator, level1, "分值", "扣分部门数", "扣分部门占比（%）", "扣分合计", "平均得分率（%）"]]
 
     def weakest_indicators(self, n: int = 5) -> pd.DataFrame:
-        t = self.indicator_overview.sort_values(["平均得分率（%）", "指标ID"], kind="stable")
+        """The fixed-rubric indicators with the lowest average score rate below 100%."""
+        t = self.fixed_overview.sort_values(["平均得分率（%）", "指标ID"], kind="stable")
         return t[t["平均得分率（%）"] < 100].head(n)
 
-    def frequent_findings(self, n: int | None = None) -> pd.DataFrame:
-        """Finding codes by how many departments have them (dismissed findings left out), with counts."""
-        t = self.findings[self.findings["复核决定"] != _DECISION_LABEL["dismissed"]]
+    @property
+    def fixed_overview(self) -> pd.DataFrame:
+        """indicator_overview of the fixed-rubric units: the indicators they all share."""
+        return self.indicator_overview[self.indicator_overview["体系类型"] == FAMILY_LABEL[FIXED]]
+
+    def frequent_findings(self, n: int | None = None, family: str | None = None) -> pd.DataFrame:
+        """Finding codes by how many units (of one family, or all) have them, dismissed findings left out."""
+        t = self.findings[self.findings["复核决定"] != DECISION_LABEL["dismissed"]]
+        if family is not None:
+            t = t[t["部门代码"].isin(self.codes(family))]
         if t.empty:
             return pd.DataFrame(columns=["发现代码", "发现类型", "级别", "部门数", "次数"])
         g = t.groupby("发现代码", sort=False)
@@ -242,6 +293,24 @@ class Summary:
         ).reset_index()
         out = out.sort_values(["部门数", "次数", "发现代码"], ascending=[False, False, True], kind="stable")
         return out if n is None else out.head(n)
+
+    @cached_property
+    def target_indicators(self) -> pd.DataFrame:
+        """指标明细 rows of the target-family units that state a target (年度指标值)."""
+        rows = self.indicators[self.indicators["部门代码"].isin(self.codes(TARGET))]
+        return rows[rows["是否达成"] != NO_TARGET]
+
+    @property
+    def achievement(self) -> dict[str, int]:
+        """Target-family indicators with a target: how many met (达成), not met (未达成), undecidable (无法判断)."""
+        return families.achievement(self.target_indicators)
+
+    def unmet(self, n: int | None = None) -> pd.DataFrame:
+        """The target-family indicators whose target was not met, unit by unit in ranking order."""
+        rows = self.target_indicators[self.target_indicators["是否达成"] == NOT_MET]
+        order = {code: n for n, code in enumerate(self.ranking["部门代码"])}
+        rows = rows.sort_values("部门代码", key=lambda c: c.map(order), kind="stable")
+        return rows if n is None else rows.head(n)
 
     @cached_property
     def level1_comparison(self) -> pd.DataFrame:
@@ -265,7 +334,7 @@ class Summary:
         return pd.DataFrame(
             rows,
             columns=[
-                "一级指标",
+                self.levels[0],
                 "分值",
                 "平均得分",
                 "平均得分率（%）",
@@ -277,7 +346,7 @@ class Summary:
         )
 
     @cached_property
-    def statistics(self) -> dict[str, float]:
+    def statistics(self) -> dict[str, float | None]:
         s = self.departments["得分"]
         return {
             "平均分": _round(s.mean()),
@@ -297,134 +366,3 @@ def _observed_grades(results: list[dict]) -> list[tuple[str, float]]:
     for r in results:
         lows[final_grade(r)] = min(lows.get(final_grade(r), 1e9), final_total(r))
     return sorted(lows.items(), key=lambda kv: -kv[1])
-
-
-def _level1_weights(results: list[dict]) -> dict[str, float]:
-    """The usual weight of each level-1 indicator (a not-applicable indicator can rescale one department's)."""
-    seen: dict[str, Counter] = {}
-    for r in results:
-        for label, weight, _ in _level1(r):
-            seen.setdefault(label, Counter())[weight] += 1
-    return {label: weights.most_common(1)[0][0] for label, weights in seen.items()}
-
-
-def _level1_rates(results: list[dict]) -> pd.DataFrame:
-    rows = {
-        r["code"]: {label: score / weight * 100 if weight else None for label, weight, score in _level1(r)}
-        for r in results
-    }
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def _department_table(results: list[dict]) -> pd.DataFrame:
-    labels = list(_level1_weights(results))
-    rows = []
-    for r in results:
-        severities = Counter(f["severity"] for f in r["findings"])
-        deducted = [i for i in r["indicators"] if i.get("applicable", True) and _indicator_score(i) < i["weight"]]
-        level1 = {label: score for label, _, score in _level1(r)}
-        row = {
-            "部门代码": r["code"],
-            "部门名称": r["department"],
-            "示例数据": "是" if r.get("fictional") else "否",
-            "得分": _round(final_total(r)),
-            "等级": final_grade(r),
-            "得分依据": BASIS_REVIEWED if _reviewed(r) else BASIS_SELF,
-            "自评总分": _round(r["total"]),
-            "自评等级": r["grade"],
-            "填报总分": _round(r.get("stated_total")),
-            "填报等级": r.get("stated_grade") or "",
-        }
-        row.update({f"{label}得分": _round(level1.get(label)) for label in labels})
-        row.update(
-            {
-                "扣分指标数": len(deducted),
-                "扣分合计": _round(sum(i["weight"] - _indicator_score(i) for i in deducted)),
-                "复核发现数": len(r["findings"]),
-                **{s.label: severities.get(s.value, 0) for s in sorted(Severity, key=SEVERITY_ORDER.get)},
-                "评价指标体系": f"{r['rubric']}（{r.get('rubric_version', '')}）",
-                "记录文件SHA-256": r.get("record_sha256", ""),
-            }
-        )
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    # Ranking: highest published score first; equal scores share the better rank and are listed by code.
-    table = table.sort_values(["得分", "部门代码"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    table.insert(0, "排名", table["得分"].rank(method="min", ascending=False).astype(int))
-    return table
-
-
-def _indicator_table(results: list[dict]) -> pd.DataFrame:
-    rows = []
-    for r in results:
-        for i in r["indicators"]:
-            applicable = i.get("applicable", True)
-            score = _indicator_score(i)
-            weight = i["weight"]
-            rows.append(
-                (
-                    r["code"],
-                    r["department"],
-                    i.get("level1") or "",
-                    i.get("level2") or "",
-                    i["name"],
-                    i["id"],
-                    weight,
-                    i["self_score"],
-                    score,
-                    max(weight - score, 0) if applicable else 0.0,
-                    score / weight * 100 if applicable and weight else None,
-                    i.get("recomputed_score"),
-                    "是" if applicable else "否",
-                    i.get("reason") or "",
-                    i.get("measure") or "",
-                )
-            )
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "部门代码",
-            "部门名称",
-            "一级指标",
-            "二级指标",
-            "三级指标",
-            "指标ID",
-            "分值",
-            "自评分",
-            "复核得分",
-            "扣分",
-            "得分率（%）",
-            "重算分",
-            "适用",
-            "未达标原因",
-            "改进措施",
-        ],
-    )
-    numbers = ["分值", "自评分", "复核得分", "扣分", "得分率（%）", "重算分"]
-    table[numbers] = table[numbers].astype(float).round(2) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return table
-
-
-def _finding_table(results: list[dict]) -> pd.DataFrame:
-    labels = {s.value: s.label for s in Severity}
-    rows = []
-    for r in results:
-        names = {i["id"]: i["name"] for i in r["indicators"]}
-        decisions = _decisions(r)
-        for f in r["findings"]:
-            decision = decisions.get((f["code"], f.get("indicator"))) or decisions.get((f["code"], None))
-            rows.append(
-                (
-                    r["code"],
-                    r["department"],
-                    f["code"],
-                    labels.get(f["severity"], f["severity"]),
-                    CATALOGUE[f["code"]][1] if f["code"] in CATALOGUE else f["code"],
-                    names.get(f.get("indicator"), f.get("indicator") or ""),
-                    f["message"],
-                    _DECISION_LABEL.get(decision, ""),
-                )
-            )
-    return pd.DataFrame(
-        rows, columns=["部门代码", "部门名称", "发现代码", "级别", "发现类型", "指标", "说明", "复核决定"]
-    )
