@@ -171,7 +171,9 @@ def test_rule_for_uses_the_records_not_applicable_override(variant, seed_record)
 
 
 def test_record_is_immutable(seed_record):
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="frozen"):
         seed_record.data.indicators["数据质量"].self_score = D(0)
 
 

@@ -346,7 +346,7 @@ def test_published_report_lists_the_adjustment_and_its_reason(record_path, tmp_p
     from toolkit.batch.department import build_department
 
     write_review(record_path, ASSET_REVIEW)
-    payload, _ = build_department(record_path, tmp_path / "out")
+    payload = build_department(record_path, tmp_path / "out").payload
     page = (tmp_path / "out" / "audit.html").read_text(encoding="utf-8")
     assert (payload["total"], payload["audited_total"], payload["audited_grade"]) == (94.2, 93.7, "优")
     assert ">九、复核调整<" in page and "抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分" in page

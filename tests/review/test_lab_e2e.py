@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,26 +54,26 @@ def _get_json(url: str, token: str) -> dict:
         return json.loads(response.read())
 
 
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
 def _stop(proc: subprocess.Popen, base: str, token: str) -> None:
     """Ask the server to shut down (it stops its kernels), then make sure every process it started is gone."""
     try:
         family = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
     except psutil.Error:
         family = []
-    try:
+    with suppress(OSError):
         _get(f"{base}/api/shutdown", token, "POST")
-    except OSError:
-        pass
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
     for pid in family:  # kernels run in sessions of their own: end them by id, not by group or name
-        try:
+        with suppress(psutil.Error):
             psutil.Process(pid).kill()
-        except psutil.Error:
-            pass
 
 
 @pytest.fixture
@@ -98,7 +98,6 @@ def lab(tmp_path):
         f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
         "--LabApp.expose_app_in_browser=True",
     ]
-    log = open(tmp_path / "lab.log", "wb")
     cmd = [
         str(Path(sys.executable).parent / "audit-toolkit"),
         "lab",
@@ -111,29 +110,26 @@ def lab(tmp_path):
         "--",
         *quiet,
     ]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    log = tmp_path / "lab.log"
+    with log.open("wb") as out:  # the server writes through its own copy of the handle
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             if proc.poll() is not None:
-                pytest.fail(
-                    f"JupyterLab exited with {proc.returncode}:\n{(tmp_path / 'lab.log').read_text(errors='replace')[-3000:]}"
-                )
+                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{_tail(log)}")
             try:
                 if _get(f"{base}/api/status", token, timeout=2) == 200:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(
-                    f"JupyterLab did not answer within {STARTUP_SECONDS}s:\n{(tmp_path / 'lab.log').read_text(errors='replace')[-3000:]}"
-                )
+                pytest.fail(f"JupyterLab did not answer within {STARTUP_SECONDS}s:\n{_tail(log)}")
             time.sleep(0.3)  # polling a server that is starting, not waiting on the page
         yield {"base": base, "token": token, "root": root}
     finally:
         _stop(proc, base, token)
-        log.close()
 
 
 def _kernel_idle_js() -> str:

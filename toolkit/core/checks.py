@@ -156,18 +156,16 @@ def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
                 "EVIDENCE_MISSING", i.id, f"“{i.label}”按规则（{i.rule}）计分，但记录未提供计分依据，无法重算"
             )
         return
-    if i.self_score == i.recomputed_score:
+    if i.self_score == i.recomputed_score or i.recomputed_score is None:
         return
     rounding, tolerance = rubric.rounding, rubric.tolerance.score
     diff = abs(i.self_score - i.recomputed_score)
-    basis = f"依据重算 {i.formula} = {fmt(i.recomputed_raw, 4)}，按{rounding.mode.label}保留 {rounding.places} 位为 {fmt(i.recomputed_score)}"
+    basis = (
+        f"依据重算 {i.formula} = {fmt(i.recomputed_raw, 4)}，"
+        f"按{rounding.mode.label}保留 {rounding.places} 位为 {fmt(i.recomputed_score)}"
+    )
     if diff <= tolerance:
-        modes = [
-            m.label
-            for m in RoundingMode
-            if m is not rounding.mode and round_to(i.recomputed_raw, rounding.places, m) == i.self_score
-        ]
-        why = f"，自评分与{'/'.join(modes)}结果一致，同一表内取舍方式不一" if modes else ""
+        why = _other_rounding(i, rubric)
         yield finding(
             "ROUNDING_DIFFERENCE",
             i.id,
@@ -185,6 +183,14 @@ def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
             recomputed=i.recomputed_score,
             stated=i.self_score,
         )
+
+
+def _other_rounding(i: IndicatorResult, rubric: Rubric) -> str:
+    """Says which other rounding gives the stated score, when one does: the table rounds two ways."""
+    assert i.recomputed_raw is not None
+    places, mode = rubric.rounding.places, rubric.rounding.mode
+    modes = [m.label for m in RoundingMode if m is not mode and round_to(i.recomputed_raw, places, m) == i.self_score]
+    return f"，自评分与{'/'.join(modes)}结果一致，同一表内取舍方式不一" if modes else ""
 
 
 def _totals(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:

@@ -128,6 +128,10 @@ def bind(frame: Rubric, rows: list[Row]) -> tuple[Bound | None, Problems]:
         if row.placeholder:
             skipped.append(row.at)
             continue
+        fixed = frame.indicator(plain_name(row.name)) if row.name else None
+        if fixed is not None and not isinstance(fixed.rule, BudgetExecution):
+            ids[fixed.id] = row.at  # a row scoring one of the frame's own indicators
+            continue
         placed = _place(row, groups)
         if isinstance(placed, str):
             problems.append((("indicators", row.at, "path"), placed))

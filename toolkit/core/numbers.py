@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from enum import Enum
+from enum import StrEnum
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
-class RoundingMode(str, Enum):
+class RoundingMode(StrEnum):
     HALF_UP = "half_up"
     HALF_EVEN = "half_even"
     TRUNCATE = "truncate"

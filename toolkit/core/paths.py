@@ -13,3 +13,5 @@ PROJECT_DIR = Path(os.environ.get("AUDIT_TOOLKIT_HOME", PACKAGE_DIR.parent)).res
 PARAMS_DIR = PROJECT_DIR / "params"
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 OUTPUT_DIR = PROJECT_DIR / "outputs"
+DEPARTMENT_NOTEBOOK = NOTEBOOK_DIR / "department_audit.ipynb"
+SUMMARY_NOTEBOOK = NOTEBOOK_DIR / "summary.ipynb"

@@ -8,12 +8,13 @@ record's own rubric, and the record then reads like any other: `data.indicators`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from toolkit.core.frame import Bound, Row, bind, execution_leaf
 from toolkit.core.models import Frozen
@@ -27,32 +28,62 @@ SCHEMA = "audit-toolkit/department"
 FORMAT_VERSION = 1
 Problems = list[tuple[tuple, str]]
 
+# Bounds of every number a record brings: far beyond any real table, and well inside the 28 digits of the
+# decimal context, so that rounding a score or a sum never overflows it (1e26 did).
+Score = Annotated[Decimal, Field(ge=0, le=1000)]  # scores and weights: a rubric totals 100
+Amount = Annotated[Decimal, Field(ge=0, le=10**9)]  # 万元: a trillion yuan
+YEAR_MIN, YEAR_MAX = 1990, 2100
+CODE_MAX = 64
+# A department is published in <year>/<code>/, beside the year's summary files (summary.html, summary-*.csv).
+_RESERVED_CODE = re.compile(r"summary([.-].*)?", re.IGNORECASE)
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def code_problem(code: str) -> str | None:
+    """What makes a department code unfit to name its output folder, or None: a short, plain name that no
+    output file of its year uses."""
+    if not _CODE.fullmatch(code):
+        return "部门代码只能含英文字母、数字、_ . -，且以字母或数字开头"
+    if len(code) > CODE_MAX:
+        return f"部门代码过长（{len(code)} 个字符，上限 {CODE_MAX} 个）"
+    if _RESERVED_CODE.fullmatch(code):
+        return "部门代码不能以 summary 命名（与年度汇总的输出文件同名）"
+    return None
+
 
 class Department(Frozen):
     """The unit evaluated: a department, or for a project record the project (its department in `supervisor`)."""
 
     name: str = Field(min_length=1)
-    code: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    units: int | None = Field(default=None, ge=0)  # 单位数
+    code: str
+    units: int | None = Field(default=None, ge=0, le=10**6)  # 单位数
     supervisor: str | None = None  # 主管部门
     implementer: str | None = None  # 实施单位
+
+    @field_validator("code")
+    @classmethod
+    def _folder_name(cls, code: str) -> str:
+        problem = code_problem(code)
+        if problem is not None:
+            raise ValueError(problem)
+        return code
 
 
 class Budget(Frozen):
     """Amounts in 万元: the components must add up to the total; details are shown, not summed."""
 
     unit: Literal["万元"] = "万元"
-    total: Decimal = Field(ge=0)
-    components: dict[str, Decimal] = Field(min_length=1)
-    details: dict[str, Decimal] = {}
+    total: Amount
+    components: dict[str, Amount] = Field(min_length=1)
+    details: dict[str, Amount] = {}
 
 
 class Amounts(Frozen):
     """One row of a budget execution block, 万元; a figure the table leaves blank is None."""
 
-    initial: Decimal | None = Field(default=None, ge=0)  # 年初预算数
-    adjusted: Decimal | None = Field(default=None, ge=0)  # 全年预算数 / 调整后预算数
-    executed: Decimal | None = Field(default=None, ge=0)  # 全年执行数 / 预算执行数
+    initial: Amount | None = None  # 年初预算数
+    adjusted: Amount | None = None  # 全年预算数 / 调整后预算数
+    executed: Amount | None = None  # 全年执行数 / 预算执行数
 
     @property
     def blank(self) -> bool:
@@ -69,8 +100,8 @@ class Execution(Frozen):
     unit: Literal["万元"] = "万元"
     total: Amounts = Amounts()  # 年度资金总额 / 总额
     components: dict[str, Amounts] = {}  # 其中：当年财政拨款, 上年结转资金, 其他资金 …
-    stated_rate: Decimal | None = None  # 执行率 as printed, in percent
-    stated_score: Decimal | None = Field(default=None, ge=0)  # 得分 as printed
+    stated_rate: Decimal | None = Field(default=None, ge=-(10**6), le=10**6)  # 执行率 as printed, in percent
+    stated_score: Score | None = None  # 得分 as printed
     reason: str | None = None  # 原因 / 偏差说明
 
 
@@ -83,8 +114,8 @@ class FrameRow(Frozen):
     nature: str | None = None  # 指标性质 (≥ ＝ ≤ or 定性), where the form has the column
     unit: str | None = None  # 度量单位, where the form has the column
     actual: str | None = None  # 实际完成值
-    weight: Decimal | None = Field(default=None, ge=0)  # 分值 / 权重
-    self_score: Decimal | None = Field(default=None, ge=0)  # 得分; None when left blank
+    weight: Score | None = None  # 分值 / 权重
+    self_score: Score | None = None  # 得分; None when left blank
     reason: str | None = None  # 偏差原因分析及改进措施
     measure: str | None = None
     placeholder: bool = False  # an empty row of the form (指标2:, ……): shown, never scored
@@ -107,7 +138,7 @@ class NotApplicableEntry(Frozen):
 class IndicatorEntry(Frozen):
     # Required unless the row is not applicable (checked by _missing_scores, which names the field):
     # then it is the weight under full_marks, and nothing under rescale.
-    self_score: Decimal | None = Field(default=None, ge=0)
+    self_score: Score | None = None
     reason: str | None = None  # 未达标原因 as printed
     measure: str | None = None  # 改进措施 as printed
     evidence: dict[str, object] = {}  # inputs of the indicator's rule
@@ -120,7 +151,7 @@ class RecordFile(Frozen):
     format_version: int
     fictional: bool = False
     department: Department
-    year: int = Field(ge=1990, le=2100)
+    year: int = Field(ge=YEAR_MIN, le=YEAR_MAX)
     rubric: str = Field(min_length=1)
     kind: Literal["department", "project"] = "department"
     source: str | None = None
@@ -131,7 +162,7 @@ class RecordFile(Frozen):
     execution: Execution | None = None  # frames: 预算执行
     indicators: dict[str, IndicatorEntry]  # by indicator id (under a frame: made from `rows` when bound)
     rows: tuple[FrameRow, ...] = ()  # frames: the indicator rows as printed, placeholders included
-    stated_total: Decimal | None = None
+    stated_total: Decimal | None = Field(default=None, ge=-1000, le=1000)
     stated_total_is_weight: bool = False  # the printed 合计 adds up the weights, not the scores (Sichuan)
     stated_grade: str | None = None
     evaluation: Evaluation | None = None
@@ -290,7 +321,7 @@ def frame_entries(decl: RecordFile, made: Bound) -> dict[str, IndicatorEntry]:
 def execution_figures(execution: Execution, divide_by: str) -> tuple[Decimal, Decimal] | None:
     """(budget, executed) the rate is worked out from: the total row, or its components when the total row was
     left at 0 or blank; None when the table gives neither."""
-    rows = [execution.total] if not execution.total.all_zero else [a for a in execution.components.values()]
+    rows = [execution.total] if not execution.total.all_zero else list(execution.components.values())
     pick = "initial" if divide_by == "initial" else "adjusted"
     budgets = [getattr(a, pick) for a in rows if getattr(a, pick) is not None]
     executed = [a.executed for a in rows if a.executed is not None]

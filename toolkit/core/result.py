@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from toolkit.core.findings import SEVERITY_ORDER, Finding, Severity
 from toolkit.core.targets import Measure
@@ -143,7 +144,7 @@ class Result:
     family: str = "fixed"  # fixed | target: the rubric family
     supervisor: str | None = None  # 主管部门, for a project
 
-    def replace(self, **changes: object) -> Result:
+    def replace(self, **changes: Any) -> Result:
         """A copy with some fields changed; the original stays as it was."""
         return replace(self, **changes)
 
@@ -169,7 +170,10 @@ class Result:
         return self.grade if self.audited_grade is None else self.audited_grade
 
     def findings_by_severity(self) -> dict[Severity, tuple[Finding, ...]]:
-        return {s: tuple(f for f in self.findings if f.severity is s) for s in sorted(Severity, key=SEVERITY_ORDER.get)}
+        return {
+            s: tuple(f for f in self.findings if f.severity is s)
+            for s in sorted(Severity, key=SEVERITY_ORDER.__getitem__)
+        }
 
     @property
     def deductions(self) -> tuple[IndicatorResult, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +18,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from toolkit.core.models import Frozen
 from toolkit.core.numbers import ZERO, RoundingMode, fmt
@@ -31,12 +32,17 @@ SCHEMA = "audit-toolkit/rubric"
 FORMAT_VERSION = 1
 PLACEHOLDER_LABEL = "（原表未列名称）"
 T = TypeVar("T")
+# Weights and scores stay far inside the 28 digits of the decimal context (a rubric totals 100).
+WEIGHT_MAX = 1000
+# The id and version are printed in every report's footer and name the rubric in results: plain, short names.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}")
 
 
 class OpenGroup(Frozen):
     """A group of a frame whose groups and indicators each record brings: the levels it brings, by name."""
 
-    levels: tuple[str, ...] = Field(min_length=1)  # e.g. (二级指标,) or (一级指标, 二级指标)
+    levels: tuple[str, ...] = ()  # e.g. (二级指标,) or (一级指标, 二级指标); () when the rows sit right under it
     aliases: tuple[str, ...] = ()  # other names the group goes by in published tables (产出 for 产出指标)
 
 
@@ -45,7 +51,7 @@ class Node(Frozen):
 
     id: str = Field(min_length=1)
     name: str | None = None  # defaults to the id
-    weight: Decimal = Field(ge=0)
+    weight: Decimal = Field(ge=0, le=WEIGHT_MAX)
     explanation: str | None = None
     placeholder: bool = False  # the source table gives no name: never invent one
     rule: Rule | None = None
@@ -65,13 +71,13 @@ class Rounding(Frozen):
 
 
 class Tolerance(Frozen):
-    score: Decimal = Field(default=Decimal("0.01"), ge=0)
-    budget: Decimal = Field(default=Decimal("0.01"), ge=0)
+    score: Decimal = Field(default=Decimal("0.01"), ge=0, le=WEIGHT_MAX)
+    budget: Decimal = Field(default=Decimal("0.01"), ge=0, le=10**9)  # 万元
 
 
 class GradeBand(Frozen):
     grade: str = Field(min_length=1)
-    min: Decimal  # inclusive
+    min: Decimal = Field(ge=-WEIGHT_MAX, le=WEIGHT_MAX)  # inclusive
 
 
 class RubricFile(Frozen):
@@ -87,11 +93,25 @@ class RubricFile(Frozen):
     kind: Literal["department", "project"] = "department"  # what a record of this rubric evaluates
     inferred_from: str | None = None  # set on rubrics read off a table (the file and its SHA-256)
     requires: tuple[Literal["budget", "execution"], ...] = ("budget",)  # blocks every record must carry
-    total_weight: Decimal = Field(default=Decimal(100), gt=0)
+    total_weight: Decimal = Field(default=Decimal(100), gt=0, le=WEIGHT_MAX)
     rounding: Rounding = Rounding()
     tolerance: Tolerance = Tolerance()
     grades: tuple[GradeBand, ...] = Field(min_length=1)
     tree: tuple[Node, ...] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _plain_id(cls, value: str) -> str:
+        if not _ID.fullmatch(value):
+            raise ValueError("应为不超过 64 个字符的英文字母、数字、_ . -，且以字母或数字开头")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _plain_version(cls, value: str) -> str:
+        if not _VERSION.fullmatch(value):
+            raise ValueError("应为不超过 32 个字符的英文字母、数字、_ . + -（如 2022.1），且以字母或数字开头")
+        return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ class _Rule(Frozen):
     optional: ClassVar[tuple[str, ...]] = ("note", "sentence", "extracted")  # provenance, never computed on
 
     label: str | None = None  # optional wording of the standard as printed in the rubric
+    type: str  # the rule type: every subclass narrows it to its Literal (the discriminator)
 
     def weight_problems(self, weight: Decimal) -> list[str]:
         """Rule parameters that cannot work with this weight."""
@@ -42,7 +43,13 @@ class _Rule(Frozen):
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value >= 0
+    """A finite number from 0 to 10^12: a count, a percentage or an amount in 万元. NaN cannot even be compared,
+    and anything larger would overflow the decimal context when the score is rounded."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return False
+    if isinstance(value, Decimal) and not value.is_finite():
+        return False
+    return 0 <= value <= 10**12
 
 
 def _d(value: object) -> Decimal:
@@ -124,7 +131,9 @@ class CountRatio(_Rule):
 
 
 class PerUnitDeduction(_Rule):
-    """Full marks within `limit`; `points` off per `unit` beyond it, down to zero (每超过一个百分点扣0.5分，扣完为止)."""
+    """Full marks within `limit`; `points` off per `unit` beyond it, down to zero.
+
+    As rubrics print it: 每超过一个百分点扣0.5分，扣完为止."""
 
     type: Literal["per_unit_deduction"]
     limit: Decimal
@@ -220,7 +229,8 @@ class Checklist(_Rule):
         return problems + [("met", f"未知检查项 {x}，可选：{'、'.join(sorted(known))}") for x in met if x not in known]
 
     def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
-        met = set(evidence["met"])  # type: ignore[arg-type]
+        listed = evidence["met"]
+        met = set(listed) if isinstance(listed, list) else set()  # evidence_problems has checked it is a list
         got = [i for i in self.items if i.id in met]
         return sum(
             (i.points for i in got), ZERO

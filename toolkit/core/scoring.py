@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
 from operator import attrgetter, itemgetter, not_
+from typing import Any, cast
 
-from toolkit.core import checks
+from toolkit.core import checks, targets
 from toolkit.core.numbers import ZERO, round_to
 from toolkit.core.record import IndicatorEntry, Record, rule_for
 from toolkit.core.result import GroupResult, IndicatorResult, Result
 from toolkit.core.rubric import Indicator, Node, Rounding, Rubric
-from toolkit.core import targets
 from toolkit.core.rules import Judgement, NotApplicable, Rule, Target
 
 ONE = Decimal(1)
@@ -122,12 +122,13 @@ def _rows(record: Record, plan: _Plan) -> tuple[list[IndicatorResult], list[chec
     rubric, memo = record.rubric, plan.rows
     entries = list(map(record.data.indicators.get, plan.ids, plan.absent))
     keys = list(zip(plan.ids, map(str, map(_SCORE, entries)), map(_REASON, entries), map(_MEASURE, entries)))
-    made = list(map(memo.get, keys))
+    made: list[Any] = list(map(memo.get, keys))  # (result, row findings), None where not yet made
     own = set(compress(plan.positions, map(_EVIDENCE, entries)))
     own.update(compress(plan.positions, map(_NOT_APPLICABLE, entries)))
     for n in sorted(own.union(compress(plan.positions, map(not_, made)))):
         entry = entries[n]
-        row = _build_indicator_result(record, plan.leaves[n], rubric.rounding, None if entry is _ABSENT else entry)
+        written_entry = None if entry is _ABSENT else cast(IndicatorEntry, entry)
+        row = _build_indicator_result(record, plan.leaves[n], rubric.rounding, written_entry)
         if n in own:
             written = (keys[n], entry.not_applicable)
             alike = plan.written.get(written)
@@ -179,7 +180,7 @@ def _recompute(
     """(raw, formula, rounded) as the rule gives them from the row's evidence; Nones when it gives nothing."""
     computed = None
     if entry is not None and entry.evidence and not isinstance(rule, Judgement):
-        if all([k in entry.evidence for k in rule.required]):
+        if all(k in entry.evidence for k in rule.required):
             computed = rule.compute(weight, entry.evidence)
     elif isinstance(rule, NotApplicable) and rule.mode == "full_marks":
         computed = rule.compute(weight, {})
@@ -200,11 +201,10 @@ def _group_results(
     made: list[GroupResult] = []
     group_points: list[Decimal] = []
     group_weights: list[Decimal] = []
-    scaled = factor != ONE
     # Usually every indicator applies and nothing is rescaled: a group of indicators only is then given by
     # its points (as written: str()), and records with equal subtotals share one GroupResult. (Groups of
     # groups are seldom equal across records: they are built each time.)
-    memo = plan.groups if weights is None and not scaled else None
+    memo = plan.groups if weights is None and factor == ONE else None
     for k, group in enumerate(plan.order):
         p = sum(map(points.__getitem__, group.direct), ZERO)
         w = group.weight if weights is None else sum(map(weights.__getitem__, group.direct), ZERO)
@@ -217,37 +217,38 @@ def _group_results(
             children = tuple(map(made.__getitem__, group.subgroups))
         group_points.append(p)
         group_weights.append(w)
-        if memo is not None and not children:
-            key = (k, str(p))
-            shared = memo.get(key)
-            if shared is None:
-                shared = GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
-                _remember(memo, key, shared)
-            made.append(shared)
-        else:
-            made.append(
-                GroupResult(
-                    group.node.id,
-                    group.label,
-                    group.level,
-                    w * factor if scaled else w,
-                    p * factor if scaled else p,
-                    children,
-                    group.leaf_ids,
-                )
-            )
+        made.append(_group_result(group, k, w, p, children, factor, None if children else memo))
     return tuple(map(made.__getitem__, plan.top))
 
 
-def score(record: Record) -> Result:
-    """Score a record against its rubric: record in, result out. Never raises on odd numbers: they become findings.
+def _group_result(
+    group: _Group, k: int, w: Decimal, p: Decimal, children: tuple[GroupResult, ...], factor: Decimal, memo: dict | None
+) -> GroupResult:
+    """One group's result; with a memo, shared with every record whose subtotal is written alike."""
+    if memo is None:
+        if factor != ONE:
+            w, p = w * factor, p * factor
+        return GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
+    key = (k, str(p))
+    shared = memo.get(key)
+    if shared is None:
+        shared = GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
+        _remember(memo, key, shared)
+    return shared
 
-    A review of the record is applied elsewhere (toolkit.review.apply.audit); here the audited values equal the
-    self-assessed ones."""
-    rubric = record.rubric
-    plan = _plan(rubric)
+
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    points: list[Decimal]  # per indicator, zero where not applicable
+    weights: list[Decimal] | None  # per indicator where some do not apply; None when all do
+    factor: Decimal  # rescaling of the applicable indicators to the full total
+    total: Decimal
+    recomputed_total: Decimal
+
+
+def _totals(rubric: Rubric, plan: _Plan, indicators: list[IndicatorResult]) -> _Totals:
+    """The total as stated row by row and as recomputed, both rescaled past not-applicable indicators."""
     rounding = rubric.rounding
-    indicators, found = _rows(record, plan)
     points, weights = list(map(_SCORE, indicators)), None
     if not all(map(_APPLICABLE, indicators)):  # dropped indicators count for nothing, weight included
         points = [i.self_score if i.applicable else ZERO for i in indicators]
@@ -257,10 +258,22 @@ def score(record: Record) -> Result:
     # Dropped (not applicable) indicators: the rest is rescaled to the full total.
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
     total = round_to(sum(points, ZERO) * factor, rounding.places, rounding.mode)
-    grade = rubric.grade_for(total)
     recomputed = [i.recomputed_score if i.recomputed_score is not None else i.self_score for i in indicators]
     applied = [p for i, p in zip(indicators, recomputed) if i.applicable]
     recomputed_total = round_to(sum(applied, ZERO) * factor, rounding.places, rounding.mode)
+    return _Totals(points, weights, factor, total, recomputed_total)
+
+
+def score(record: Record) -> Result:
+    """Score a record against its rubric: record in, result out. Never raises on odd numbers: they become findings.
+
+    A review of the record is applied elsewhere (toolkit.review.apply.audit); here the audited values equal the
+    self-assessed ones."""
+    rubric = record.rubric
+    plan = _plan(rubric)
+    indicators, found = _rows(record, plan)
+    totals = _totals(rubric, plan, indicators)
+    total, grade = totals.total, rubric.grade_for(totals.total)
     data = record.data
     return Result(
         department=data.department.name,
@@ -276,12 +289,12 @@ def score(record: Record) -> Result:
         stated_total=data.stated_total,
         grade=grade,
         stated_grade=data.stated_grade,
-        groups=_group_results(plan, points, weights, factor),
+        groups=_group_results(plan, totals.points, totals.weights, totals.factor),
         indicators=tuple(indicators),
         findings=checks.run_all(record, indicators, total, grade, found),
         audited_total=total,
         audited_grade=grade,
-        recomputed_total=recomputed_total,
+        recomputed_total=totals.recomputed_total,
         kind=data.kind,
         family=rubric.family,
         supervisor=data.department.supervisor,

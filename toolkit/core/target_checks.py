@@ -200,7 +200,8 @@ def budget_rows(record: Record, total: Decimal, grade: str) -> Iterable[Finding]
             yield finding(
                 "BUDGET_ROW_MISMATCH",
                 None,
-                f"年度资金总额{label}填报 {fmt(stated, 4)} 万元，其中各项合计 {fmt(summed, 4)} 万元，相差 {fmt(summed - stated, 4)} 万元",
+                f"年度资金总额{label}填报 {fmt(stated, 4)} 万元，"
+                f"其中各项合计 {fmt(summed, 4)} 万元，相差 {fmt(summed - stated, 4)} 万元",
                 Severity.ERROR,
                 stated=stated,
                 components=summed,
@@ -225,7 +226,8 @@ def frame_weights(record: Record, total: Decimal, grade: str) -> Iterable[Findin
             yield finding(
                 "WEIGHT_CONCENTRATION",
                 ind.id,
-                f"“{ind.label}”一项指标占 {fmt(ind.weight)} 分（总分 {fmt(whole)} 的 {fmt(ind.weight / whole * HUNDRED)}%），"
+                f"“{ind.label}”一项指标占 {fmt(ind.weight)} 分"
+                f"（总分 {fmt(whole)} 的 {fmt(ind.weight / whole * HUNDRED)}%），"
                 "绩效目标未细化为可衡量的多项指标",
                 weight=ind.weight,
             )
@@ -234,7 +236,8 @@ def frame_weights(record: Record, total: Decimal, grade: str) -> Iterable[Findin
 def form_texts(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     """Instruction text of the printed form left in place of an answer; a table cut short."""
     data = record.data
-    texts = [("年度目标完成情况", t) for t in data.completions] + [("年度目标", t) for t in data.goals]
+    texts: list[tuple[str, str | None]] = [("年度目标完成情况", t) for t in data.completions]
+    texts += [("年度目标", t) for t in data.goals]
     if data.execution is not None and data.execution.reason:
         texts.append(("预算执行原因说明", data.execution.reason))
     if data.evaluation is not None:

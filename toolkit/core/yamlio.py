@@ -1,19 +1,25 @@
-"""YAML reading that keeps decimals exact and can say on which line a field stands."""
+"""YAML reading that keeps decimals exact and can say on which line a field stands.
+
+Aliases (`*name`) are refused in every file read here, before a node is composed: records, reviews and
+rubrics never need them, and a few lines of nested aliases expand to billions of nodes ("billion laughs").
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from toolkit.core.problems import InputError, Problem, display_path, dotted
 
-try:
-    _Base = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+# The C loader is ten times faster; PyYAML built without libyaml has only the Python one.
+if TYPE_CHECKING:
     _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DecimalLoader(_Base):
@@ -23,7 +29,7 @@ class DecimalLoader(_Base):
     and an indicator entered twice must not be half-lost without a word.
     """
 
-    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         if isinstance(node, yaml.MappingNode):
             seen: dict[object, int] = {}
             for key_node, _ in node.value:
@@ -37,7 +43,7 @@ class DecimalLoader(_Base):
         return super().construct_mapping(node, deep=deep)
 
 
-def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     text = loader.construct_scalar(node).replace("_", "")
     if text.lower() in {".nan", ".inf", "-.inf", "+.inf"}:
         return Decimal(text.lower().replace(".", ""))
@@ -46,15 +52,57 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
 
 DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
 # Dates stay text: records carry them for people, and JSON output must not need a date encoder.
-DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", DecimalLoader.construct_yaml_str)
+# types-PyYAML wants a constructor method of the loader's own class; the inherited one serves it the same.
+DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", DecimalLoader.construct_yaml_str)  # type: ignore[type-var]
 
 MAX_BYTES = 20 * 1024 * 1024
+
+
+class AliasError(yaml.YAMLError):
+    """A YAML alias in a file the toolkit reads: refused, with the line of the alias (1-based)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+def _refuse_aliases(text: str) -> None:
+    """Raise AliasError at the first alias of the text, from the parser's events: nothing is composed."""
+    if "*" not in text:  # no alias can be written without one: the usual file costs a single scan
+        return
+    anchors: dict[str, int] = {}
+    for event in yaml.parse(text, Loader=DecimalLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, yaml.AliasEvent):
+            defined = anchors.get(str(event.anchor))
+            where = f"（锚点 &{event.anchor} 在第 {defined} 行）" if defined else ""
+            raise AliasError(f"不支持 YAML 别名 *{event.anchor}{where}，请直接写出内容", line)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            anchors[anchor] = line
 
 
 def read_yaml(path: str | Path, what: str) -> object:
     """Parse a YAML file; any unreadable, empty, binary or malformed file becomes an InputError."""
     path = Path(path)
     shown = display_path(path)
+    text = _read_text(path, shown, what)
+    try:
+        _refuse_aliases(text)
+        data = yaml.load(text, Loader=DecimalLoader)
+    except AliasError as exc:
+        raise InputError([Problem(shown, "", exc.message, exc.line or None)]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise InputError([_syntax_problem(shown, exc)]) from None
+    except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
+        raise InputError([Problem(shown, "", f"YAML 格式错误（{exc}）")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(shown, "", f"顶层应为键值映射（{what}的各字段），实际为 {type(data).__name__}")])
+    return data
+
+
+def _read_text(path: Path, shown: str, what: str) -> str:
+    """The file's text: present, not too large, not binary, UTF-8 and not empty."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -73,22 +121,18 @@ def read_yaml(path: str | Path, what: str) -> object:
         ) from None
     if not text.strip():
         raise InputError([Problem(shown, "", f"文件为空，应为 YAML 格式的{what}")])
-    try:
-        data = yaml.load(text, Loader=DecimalLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else None
-        reason = exc.problem or "格式错误"
-        context = exc.context_mark
-        if context is not None and mark is not None and context.line != mark.line:
-            # An unclosed bracket or quote is noticed only at the end of the file; say where it opened.
-            reason += f"；未闭合的结构始于第 {context.line + 1} 行"
-        raise InputError([Problem(shown, "", f"YAML 格式错误（{reason}）", line)]) from None
-    except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
-        raise InputError([Problem(shown, "", f"YAML 格式错误（{exc}）")]) from None
-    if not isinstance(data, dict):
-        raise InputError([Problem(shown, "", f"顶层应为键值映射（{what}的各字段），实际为 {type(data).__name__}")])
-    return data
+    return text
+
+
+def _syntax_problem(shown: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark
+    line = mark.line + 1 if mark else None
+    reason = exc.problem or "格式错误"
+    context = exc.context_mark
+    if context is not None and mark is not None and context.line != mark.line:
+        # An unclosed bracket or quote is noticed only at the end of the file; say where it opened.
+        reason += f"；未闭合的结构始于第 {context.line + 1} 行"
+    return Problem(shown, "", f"YAML 格式错误（{reason}）", line)
 
 
 def line_index(path: str | Path) -> dict[tuple, int]:
@@ -107,6 +151,7 @@ def line_index(path: str | Path) -> dict[tuple, int]:
             for i, item in enumerate(node.value):
                 walk(item, loc + (i,))
 
+    _refuse_aliases(text)  # the walk below would follow every alias
     root = yaml.compose(text, Loader=DecimalLoader)
     if root is not None:
         walk(root, ())
@@ -133,7 +178,11 @@ def with_lines(path: str | Path, problems: list[tuple[tuple, str]]) -> InputErro
 
 
 class _Dumper(yaml.SafeDumper):
-    """Writes what the toolkit reads back: decimals as numbers, written as they were read."""
+    """Writes what the toolkit reads back: decimals as numbers, written as they were read, and no aliases
+    (the same list twice in the data is written out twice, since an alias would be refused on reading)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:

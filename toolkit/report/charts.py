@@ -19,9 +19,10 @@ matplotlib.use("Agg")
 import matplotlib.patches
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 
 from toolkit.core.numbers import fmt
-from toolkit.core.result import Result
+from toolkit.core.result import Adjustment, GroupResult, IndicatorResult, Result
 from toolkit.core.targets import ratio
 
 # Open-licence CJK families commonly installed by Linux distributions, best first.
@@ -89,16 +90,31 @@ def level2_rates(result: Result) -> Chart:
     """Score rate of each second-level group against full marks (bars), in table order."""
     chinese_font()
     groups = result.group_levels(2) or result.group_levels(1)
-    labels = [g.label for g in groups]
     rates = [float(g.rate * 100) for g in groups]
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(groups) + 1.2))
     y = range(len(groups))[::-1]
-    ax.barh(list(y), [100] * len(groups), color=_GREY, label="满分")
-    ax.barh(list(y), rates, color=[_BLUE if r >= 100 else _RED for r in rates], label="得分率")
     # With a review, the audited rate of each group is a marker over its self-assessed bar.
     changed = [(yi, g) for yi, g in zip(y, groups) if result.review is not None and g.audited != g.score]
+    _rate_bars(ax, y, groups, rates, changed)
+    ax.set_yticks(list(y), [g.label for g in groups])
+    ax.set_xlim(0, 135 if not changed else 150)
+    ax.set_xlabel("得分率（%）")
+    ax.set_title("各二级指标得分率" + ("（自评与复核）" if changed else ""))
+    ax.spines[["top", "right"]].set_visible(False)
+    alt = _rates_alt(groups, rates, [g for _, g in changed])
+    if changed:
+        return render(fig, alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
+    return render(fig, alt, "各二级指标得分率（红色为有扣分）")
+
+
+def _rate_bars(
+    ax: Axes, y: range, groups: tuple[GroupResult, ...], rates: list[float], changed: list[tuple[int, GroupResult]]
+) -> None:
+    """Each group's rate over a full-marks bar, labelled with its score; the changed ones' audited rates as ◆."""
+    ax.barh(list(y), [100] * len(groups), color=_GREY, label="满分")
+    ax.barh(list(y), rates, color=[_BLUE if r >= 100 else _RED for r in rates], label="得分率")
     for yi, g, r in zip(y, groups, rates):
-        audited = next((f" → 复核 {fmt(g.audited)}" for yj, h in changed if h is g), "")
+        audited = next((f" → 复核 {fmt(g.audited)}" for _, h in changed if h is g), "")
         ax.text(min(r, 100) + 1, yi, f"{fmt(g.score)}/{fmt(g.weight)}（{r:.1f}%）{audited}", va="center", fontsize=9)
     if changed:
         ax.scatter(
@@ -110,25 +126,18 @@ def level2_rates(result: Result) -> Chart:
             label="复核后得分率",
         )
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
-    ax.set_yticks(list(y), labels)
-    ax.set_xlim(0, 135 if not changed else 150)
-    ax.set_xlabel("得分率（%）")
-    ax.set_title("各二级指标得分率" + ("（自评与复核）" if changed else ""))
-    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _rates_alt(groups: tuple[GroupResult, ...], rates: list[float], changed: list[GroupResult]) -> str:
+    """The rates chart in words: the groups short of full marks and, after a review, the ones it changed."""
     short = [f"{g.label} {r:.1f}%" for g, r in zip(groups, rates) if r < 100]
     alt = f"横向条形图：{len(groups)} 个二级指标的得分率。" + (
         f"未得满分的有：{'；'.join(short)}；其余均为 100%。" if short else "全部为 100%。"
     )
     if changed:
-        alt += (
-            "复核后得分率有变化的："
-            + "；".join(
-                f"{g.label} {fmt(g.score)} → {fmt(g.audited)}（{float(g.audited_rate * 100):.1f}%）" for _, g in changed
-            )
-            + "。"
-        )
-        return render(fig, alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
-    return render(fig, alt, "各二级指标得分率（红色为有扣分）")
+        parts = (f"{g.label} {fmt(g.score)} → {fmt(g.audited)}（{float(g.audited_rate * 100):.1f}%）" for g in changed)
+        alt += f"复核后得分率有变化的：{'；'.join(parts)}。"
+    return alt
 
 
 def deduction_path(result: Result) -> Chart:
@@ -141,40 +150,8 @@ def deduction_path(result: Result) -> Chart:
     after = [f"复核：{a.label}" for a in review] + ["复核总分"] if review else []
     labels = ["满分"] + [i.label for i in steps] + ["自评总分"] + after
     fig, ax = plt.subplots(figsize=(7.5 + 0.8 * len(after), 4.2))
-    level = full
-    ax.bar(0, float(full), color=_GREY)
-    for n, ind in enumerate(steps, start=1):
-        ax.bar(n, float(-ind.lost), bottom=float(level), color=_RED)
-        ax.text(n, float(level) + 0.3, f"−{fmt(ind.lost)}", ha="center", va="bottom", fontsize=8)
-        level -= ind.lost
-    at = len(labels) - 1 - len(after)
-    ax.bar(at, float(result.total), color=_BLUE)
-    ax.text(at, float(result.total) + 0.3, fmt(result.total), ha="center", va="bottom", fontsize=9)
-    lowest = result.total
-    if review:
-        level = result.total
-        for n, a in enumerate(review, start=at + 1):
-            ax.bar(
-                n,
-                float(a.change),
-                bottom=float(level),
-                color=_RED if a.change < 0 else _GREEN,
-                hatch="//",
-                edgecolor="white",
-            )
-            ax.text(
-                n,
-                float(max(level, level + a.change)) + 0.3,
-                f"{'+' if a.change > 0 else '−'}{fmt(abs(a.change))}",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-            level += a.change
-        audited = result.final_total
-        ax.bar(len(labels) - 1, float(audited), color="#1d3b5a")
-        ax.text(len(labels) - 1, float(audited) + 0.3, fmt(audited), ha="center", va="bottom", fontsize=9)
-        lowest = min(lowest, audited, level)
+    _deduction_bars(ax, full, steps, result.total)
+    lowest = _review_bars(ax, review, len(steps) + 2, result) if review else result.total
     low = float(min(lowest, full)) - max(float(full - lowest) * 1.5, 2)
     ax.set_ylim(max(0, low), float(full) + 1.5)
     ax.set_xticks(range(len(labels)), [_wrap(x) for x in labels], fontsize=8)
@@ -183,13 +160,61 @@ def deduction_path(result: Result) -> Chart:
         f"从满分 {fmt(full)} 到自评总分 {fmt(result.total)}" + (f"，复核后 {fmt(result.final_total)}" if review else "")
     )
     ax.spines[["top", "right"]].set_visible(False)
+    alt = _path_alt(result, full, steps, review)
+    if review:
+        return render(fig, alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
+    return render(fig, alt, "扣分路径：从满分到总分")
+
+
+def _deduction_bars(ax: Axes, full: Decimal, steps: list[IndicatorResult], total: Decimal) -> None:
+    """Full marks at 0, a red step down per deducted indicator after it, then the self-assessed total."""
+    level = full
+    ax.bar(0, float(full), color=_GREY)
+    for n, ind in enumerate(steps, start=1):
+        ax.bar(n, float(-ind.lost), bottom=float(level), color=_RED)
+        ax.text(n, float(level) + 0.3, f"−{fmt(ind.lost)}", ha="center", va="bottom", fontsize=8)
+        level -= ind.lost
+    at = len(steps) + 1
+    ax.bar(at, float(total), color=_BLUE)
+    ax.text(at, float(total) + 0.3, fmt(total), ha="center", va="bottom", fontsize=9)
+
+
+def _review_bars(ax: Axes, review: tuple[Adjustment, ...], start: int, result: Result) -> Decimal:
+    """The adjustments as hatched steps on from the self-assessed total (the first at `start`), then the audited
+    total; returns the lowest level the path reaches."""
+    level = result.total
+    for n, a in enumerate(review, start=start):
+        ax.bar(
+            n,
+            float(a.change),
+            bottom=float(level),
+            color=_RED if a.change < 0 else _GREEN,
+            hatch="//",
+            edgecolor="white",
+        )
+        ax.text(
+            n,
+            float(max(level, level + a.change)) + 0.3,
+            f"{'+' if a.change > 0 else '−'}{fmt(abs(a.change))}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+        level += a.change
+    audited = result.final_total
+    ax.bar(start + len(review), float(audited), color="#1d3b5a")
+    ax.text(start + len(review), float(audited) + 0.3, fmt(audited), ha="center", va="bottom", fontsize=9)
+    return min(result.total, audited, level)
+
+
+def _path_alt(result: Result, full: Decimal, steps: list[IndicatorResult], review: tuple[Adjustment, ...]) -> str:
+    """The waterfall in words: each deduction from full marks, then each adjustment of the review."""
     parts = "；".join(f"{i.label} 扣 {fmt(i.lost)} 分" for i in steps) or "无扣分"
     alt = f"瀑布图：满分 {fmt(full)} 分，依次扣分（{parts}），得到总分 {fmt(result.total)} 分。"
     if review:
         changes = "；".join(f"{a.label} {fmt(a.self_score)} → {fmt(a.audited_score)}" for a in review)
         alt += f"经复核调整（{changes}），复核后总分 {fmt(result.final_total)} 分。"
-        return render(fig, alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
-    return render(fig, alt, "扣分路径：从满分到总分")
+    return alt
 
 
 def budget_composition(components: dict[str, Decimal], total: Decimal) -> Chart:
@@ -251,16 +276,7 @@ def achievement(result: Result, far: Decimal = FAR_EXCEEDED) -> Chart:
     percents = [float(value * 100) for _, value in items]
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(items), 1) + 1.4))
     y = list(range(len(items)))[::-1]
-    low, high = [v < 1 for _, v in items], [v > far for _, v in items]
-    colours = [_RED if lo else _AMBER if hi else _BLUE for lo, hi in zip(low, high)]
-    bars = ax.barh(y, percents, color=colours, edgecolor="white")
-    for bar, hi in zip(bars, high):
-        if hi:
-            bar.set_hatch("//")
-    for yi, pc in zip(y, percents):
-        ax.text(pc + 1, yi, f"{pc:.1f}%", va="center", fontsize=9)
-    ax.axvline(100, color="#222222", linestyle="--", linewidth=1)
-    ax.axvline(float(far * 100), color=_AMBER, linestyle=":", linewidth=1)
+    _achievement_bars(ax, y, items, percents, far)
     ax.set_yticks(y, [label for label, _ in items])
     ax.set_xlim(0, max([135.0] + [pc * 1.12 for pc in percents]))
     ax.set_xlabel("完成率（%，虚线为目标值 100%）")
@@ -277,6 +293,28 @@ def achievement(result: Result, far: Decimal = FAR_EXCEEDED) -> Chart:
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
     if not items:
         return render(fig, "横向条形图：没有可计算完成率的定量指标。", "目标完成率")
+    caption = f"目标完成率（红色为未达成，斜线为超过 {fmt(far * 100)}%，虚线为 100% 目标线）"
+    return render(fig, _achievement_alt(items, far), caption)
+
+
+def _achievement_bars(
+    ax: Axes, y: list[int], items: list[tuple[str, Decimal]], percents: list[float], far: Decimal
+) -> None:
+    """A bar per indicator, coloured by how its ratio stands to 100% and `far`, with the two lines."""
+    low, high = [v < 1 for _, v in items], [v > far for _, v in items]
+    colours = [_RED if lo else _AMBER if hi else _BLUE for lo, hi in zip(low, high)]
+    bars = ax.barh(y, percents, color=colours, edgecolor="white")
+    for bar, hi in zip(bars, high):
+        if hi:
+            bar.set_hatch("//")
+    for yi, pc in zip(y, percents):
+        ax.text(pc + 1, yi, f"{pc:.1f}%", va="center", fontsize=9)
+    ax.axvline(100, color="#222222", linestyle="--", linewidth=1)
+    ax.axvline(float(far * 100), color=_AMBER, linestyle=":", linewidth=1)
+
+
+def _achievement_alt(items: list[tuple[str, Decimal]], far: Decimal) -> str:
+    """The achievement chart in words: the indicators under 100% and those over `far`."""
     under = [f"{label} {float(v * 100):.1f}%" for label, v in items if v < 1]
     over = [f"{label} {float(v * 100):.1f}%" for label, v in items if v > far]
     alt = (
@@ -286,7 +324,7 @@ def achievement(result: Result, far: Decimal = FAR_EXCEEDED) -> Chart:
     alt += f"低于 100% 的有：{'；'.join(under)}。" if under else "全部达到 100%。"
     if over:
         alt += f"超过 {fmt(far * 100)}% 的有：{'；'.join(over)}。"
-    return render(fig, alt, f"目标完成率（红色为未达成，斜线为超过 {fmt(far * 100)}%，虚线为 100% 目标线）")
+    return alt
 
 
 def _wrap(label: str, width: int = 6) -> str:

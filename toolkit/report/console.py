@@ -9,45 +9,69 @@ from rich.tree import Tree
 
 from toolkit.core.findings import Severity
 from toolkit.core.numbers import fmt
-from toolkit.core.result import Result
+from toolkit.core.result import IndicatorResult, Result
 from toolkit.core.rubric import Node, Rubric
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def score_table(result: Result, console: Console | None = None) -> None:
-    """Print the indicator table, subtotals, total, grade and every finding."""
+def score_table(result: Result, console: Console | None = None, rubric: Rubric | None = None) -> None:
+    """Print the indicator table, subtotals, total, grade and every finding.
+
+    `rubric`, the one the result was scored against (its record's), names the table's levels."""
     console = console or Console(highlight=False)
     sample = "（示例数据，虚构部门）" if result.fictional else ""
     console.print(
-        f"[bold]{result.department}[/bold]{sample}  {result.year} 年度  评价指标体系 {result.rubric}（{result.rubric_version}）"
+        f"[bold]{result.department}[/bold]{sample}  {result.year} 年度  "
+        f"评价指标体系 {result.rubric}（{result.rubric_version}）"
     )
+    console.print(_indicator_table(result, _level_names(result, rubric)))
+    _print_totals(result, console)
+    _print_findings(result, console)
+
+
+def _level_names(result: Result, rubric: Rubric | None) -> tuple[str, ...]:
+    """Headers of the level columns, down to the indicators' own level, as the rubric names them."""
+    depth = max(len(i.groups) for i in result.indicators) + 1
+    if rubric is not None and rubric.depth == depth:
+        return rubric.level_names
+    # Without the record's rubric (a frame loaded by id is shallower than the rubric bound to its record),
+    # the levels are numbered as every rubric names them.
+    return tuple(f"{'一二三四五六'[n]}级指标" for n in range(depth))
+
+
+def _indicator_table(result: Result, levels: tuple[str, ...]) -> Table:
+    """One row per indicator in table order, each group named on its first row only."""
     table = Table(show_lines=False, header_style="bold")
-    depth = max(len(i.groups) for i in result.indicators)
-    for n in range(depth):
-        table.add_column(f"{'一二三四五'[n]}级指标")
-    table.add_column(f"{'一二三四五六'[depth]}级指标")
+    for name in levels:
+        table.add_column(name)
     reviewed = result.review is not None
     for col in ("分值", "自评分", "重算分", "扣分") + (("复核分",) if reviewed else ()):
         table.add_column(col, justify="right")
     previous: tuple[str, ...] = ()
     for i in result.indicators:
         shown = [g if (previous[: k + 1] != i.groups[: k + 1]) else "" for k, g in enumerate(i.groups)]
-        shown += [""] * (depth - len(shown))
+        shown += [""] * (len(levels) - 1 - len(shown))
         previous = i.groups
-        lost = fmt(i.lost) if i.lost else ""
-        self_score = "不适用" if not i.applicable else fmt(i.self_score)
-        audited = [f"[bold]{fmt(i.audited_score)}[/bold]" if i.audited_score is not None else ""] if reviewed else []
-        table.add_row(
-            *shown,
-            i.label,
-            fmt(i.weight),
-            self_score,
-            fmt(i.recomputed_score) if i.recomputed_score is not None else "",
-            lost,
-            *audited,
-        )
-    console.print(table)
+        table.add_row(*shown, i.label, *_score_cells(i, reviewed))
+    return table
+
+
+def _score_cells(i: IndicatorResult, reviewed: bool) -> list[str]:
+    """An indicator's weight, self-assessed, recomputed and lost scores, and its audited score after a review."""
+    cells = [
+        fmt(i.weight),
+        "不适用" if not i.applicable else fmt(i.self_score),
+        fmt(i.recomputed_score) if i.recomputed_score is not None else "",
+        fmt(i.lost) if i.lost else "",
+    ]
+    if reviewed:
+        cells.append(f"[bold]{fmt(i.audited_score)}[/bold]" if i.audited_score is not None else "")
+    return cells
+
+
+def _print_totals(result: Result, console: Console) -> None:
+    """The subtotals, the total and grade (beside the stated ones) and, after a review, its adjustments."""
     subtotals = "；".join(f"{g.label} {fmt(g.score)}/{fmt(g.weight)}" for g in result.groups)
     console.print(f"分项得分：{subtotals}")
     stated = (
@@ -68,6 +92,10 @@ def score_table(result: Result, console: Console | None = None) -> None:
                 soft_wrap=True,
                 markup=False,
             )
+
+
+def _print_findings(result: Result, console: Console) -> None:
+    """Every finding, most severe first, with the reviewer's decision on it."""
     if not result.findings:
         console.print("复核发现：无")
         return
@@ -96,7 +124,8 @@ def rubric_tree(rubric: Rubric, builtins: list[str], console: Console | None = N
     console.print(root)
     bands = "；".join(f"{g.grade} ≥ {fmt(g.min)}" for g in decl.grades)
     console.print(
-        f"等级：{bands}（下限含本数）  舍入：{decl.rounding.mode.label}保留 {decl.rounding.places} 位  容差：得分 {fmt(decl.tolerance.score)}，预算 {fmt(decl.tolerance.budget)} 万元"
+        f"等级：{bands}（下限含本数）  舍入：{decl.rounding.mode.label}保留 {decl.rounding.places} 位  "
+        f"容差：得分 {fmt(decl.tolerance.score)}，预算 {fmt(decl.tolerance.budget)} 万元"
     )
     console.print(f"内置指标体系：{'、'.join(builtins)}")
 
@@ -109,7 +138,8 @@ def run_table(outcomes: list, out_root, console: Console | None = None) -> None:
         table.add_column(col, justify="right" if col in ("总分", "用时") else "left")
     styles = {"done": "green", "skipped": "dim", "failed": "bold red"}
     for o in outcomes:
-        name = (o.department or o.record_path) + ("（示例）" if o.fictional else "")
+        name = o.department or o.record_path
+        name += "（示例）" if o.fictional and "示例" not in name else ""  # most fictional names say so already
         total = f"{o.total:g}" if o.total is not None else "—"
         table.add_row(
             name,

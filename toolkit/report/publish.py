@@ -6,14 +6,13 @@ inline, the Chinese font is a subset embedded in the page); a footer records whe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from toolkit.core.atomic import write_text
 from toolkit.core.paths import PACKAGE_DIR
 from toolkit.report.webfont import font_face_css
 
@@ -45,7 +44,7 @@ def _visible_text(nb: nbformat.NotebookNode) -> str:
     return "".join(parts)
 
 
-def render_html(nb: nbformat.NotebookNode, footer: dict) -> str:
+def render_html(nb: nbformat.NotebookNode, footer: Mapping[str, object]) -> str:
     """The published page of an executed notebook. `footer` holds title, rubric, rubric_version,
     toolkit_version, git_commit, record_sha256 and generated_at; optionally packages and font (a second footer
     line) and record_label (what record_sha256 is a digest of)."""
@@ -58,9 +57,3 @@ def render_html(nb: nbformat.NotebookNode, footer: dict) -> str:
     resources = {"audit": {**footer, "css": css, "font_css": font_face_css(text)}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body
-
-
-def publish(notebook_path: str | Path, html_path: str | Path, footer: dict) -> Path:
-    """Render an executed notebook file to a self-contained HTML file, written atomically."""
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    return write_text(html_path, render_html(nb, footer))

@@ -8,6 +8,7 @@ Cutting glyphs out of the full 65,000-glyph font is slow, so a base font holding
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import os
@@ -40,10 +41,8 @@ def base_repertoire() -> str:
     chars |= {chr(c) for c in range(0x3000, 0x3040)} | {chr(c) for c in range(0xFF00, 0xFFF0)}
     for hi in range(0xA1, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # holes in the GB2312 table
                 chars.add(bytes((hi, lo)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return "".join(sorted(chars))
 
 

@@ -7,6 +7,7 @@ record's rubric and the findings of its scored result; toolkit.review.apply turn
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import os
@@ -24,7 +25,8 @@ from toolkit.core.models import Frozen
 from toolkit.core.numbers import decimals_of, fmt
 from toolkit.core.problems import InputError, Problem, display_path, dotted
 from toolkit.core.record import Record
-from toolkit.core.result import Adjustment, FindingDecision, Result, Review
+from toolkit.core.result import Adjustment, FindingDecision, IndicatorResult, Result, Review
+from toolkit.core.rubric import Indicator, Rubric
 from toolkit.core.validation import problems_from
 from toolkit.core.yamlio import DecimalLoader, dump_yaml, read_yaml, with_lines
 
@@ -38,8 +40,6 @@ _MISSING = {
     "date": "缺少复核日期（date），如 2026-12-01",
 }
 DECISIONS = {"accepted": "确认", "dismissed": "驳回"}
-
-
 
 
 def _not_blank(value: str | None) -> str | None:
@@ -122,51 +122,53 @@ def _number(value: object) -> Decimal | None:
 
 
 def _adjustment_problems(raw: object, record: Record, result: Result) -> list[tuple[tuple, str]]:
+    """What the file's adjustments get wrong that only the rubric and the result can tell, in file order."""
     rubric = record.rubric
     by_id = {i.id: i for i in result.indicators}
-    places = rubric.rounding.places
     problems: list[tuple[tuple, str]] = []
-    seen: dict[str, int] = {}
+    first: dict[str, int] = {}  # indicator id -> the entry that adjusts it first
     for n, entry in enumerate(raw if isinstance(raw, list) else []):
+        # An entry with no indicator to look up is the schema's to report.
         if not isinstance(entry, dict) or not isinstance(entry.get("indicator"), str) or not entry["indicator"]:
             continue
         loc = ("adjustments", n)
-        ref = entry["indicator"]
-        indicator = rubric.indicator(ref)
+        indicator = rubric.indicator(entry["indicator"])
         if indicator is None:
-            names = [i.id for i in rubric.indicators] + [i.label for i in rubric.indicators]
-            problems.append(
-                (
-                    loc + ("indicator",),
-                    f"评价指标体系 {rubric.id} 中没有指标“{ref}”（请填写指标 ID 或完整名称）{_suggest(ref, names)}",
-                )
-            )
+            problems.append((loc + ("indicator",), _unknown_indicator(entry["indicator"], rubric)))
             continue
-        if indicator.id in seen:
-            problems.append(
-                (
-                    loc + ("indicator",),
-                    f"指标“{indicator.label}”已在 adjustments[{seen[indicator.id]}] 调整过，每项指标只能调整一次",
-                )
-            )
-        seen.setdefault(indicator.id, n)
-        if not by_id[indicator.id].applicable:
-            problems.append(
-                (loc + ("indicator",), f"指标“{indicator.label}”不适用（已剔除并按比例折算），不能调整其得分")
-            )
+        earlier = first.setdefault(indicator.id, n)
+        problems += [(loc + ("indicator",), msg) for msg in _target_problems(indicator, earlier, n, by_id)]
         value = _number(entry.get("audited_score"))
-        if value is not None:
-            if value > indicator.weight:
-                problems.append(
-                    (
-                        loc + ("audited_score",),
-                        f"复核得分 {fmt(value, 6)} 超过指标“{indicator.label}”的分值 {fmt(indicator.weight)}",
-                    )
-                )
-            if decimals_of(value) > places:
-                problems.append(
-                    (loc + ("audited_score",), f"复核得分 {value} 的小数位数超过指标体系规定的 {places} 位")
-                )
+        problems += [(loc + ("audited_score",), msg) for msg in _score_problems(value, indicator, rubric)]
+    return problems
+
+
+def _unknown_indicator(ref: str, rubric: Rubric) -> str:
+    """The message for an indicator the rubric does not have, with the closest id or name."""
+    names = [i.id for i in rubric.indicators] + [i.label for i in rubric.indicators]
+    return f"评价指标体系 {rubric.id} 中没有指标“{ref}”（请填写指标 ID 或完整名称）{_suggest(ref, names)}"
+
+
+def _target_problems(indicator: Indicator, earlier: int, n: int, by_id: dict[str, IndicatorResult]) -> list[str]:
+    """Entry n adjusts an indicator an earlier entry already adjusts, or one that does not apply."""
+    problems = []
+    if earlier != n:
+        problems.append(f"指标“{indicator.label}”已在 adjustments[{earlier}] 调整过，每项指标只能调整一次")
+    if not by_id[indicator.id].applicable:
+        problems.append(f"指标“{indicator.label}”不适用（已剔除并按比例折算），不能调整其得分")
+    return problems
+
+
+def _score_problems(value: Decimal | None, indicator: Indicator, rubric: Rubric) -> list[str]:
+    """An audited score above the indicator's weight, or with more decimals than the rubric keeps."""
+    if value is None:  # no number: the schema says so
+        return []
+    problems = []
+    if value > indicator.weight:
+        problems.append(f"复核得分 {fmt(value, 6)} 超过指标“{indicator.label}”的分值 {fmt(indicator.weight)}")
+    places = rubric.rounding.places
+    if decimals_of(value) > places:
+        problems.append(f"复核得分 {value} 的小数位数超过指标体系规定的 {places} 位")
     return problems
 
 
@@ -195,7 +197,8 @@ def _decision_problems(raw: object, record: Record, result: Result) -> list[tupl
             problems.append(
                 (
                     loc + ("code",),
-                    f"对 {code}{'（' + indicator_id + '）' if indicator_id else ''} 的决定已在 findings[{seen[key]}] 给出",
+                    f"对 {code}{'（' + indicator_id + '）' if indicator_id else ''} 的决定"
+                    f"已在 findings[{seen[key]}] 给出",
                 )
             )
         seen.setdefault(key, n)
@@ -270,7 +273,8 @@ def load_review(path: str | Path, record: Record, result: Result) -> Review:
 
 _HEADER = (
     "# 复核调整：{department} {year} 年度（记录 {record}）\n"
-    "# 由复核面板写入；也可手工编辑。adjustments 为复核后得分及理由，findings 为对复核发现的确认（accepted）或驳回（dismissed）。\n"
+    "# 由复核面板写入；也可手工编辑。adjustments 为复核后得分及理由，\n"
+    "# findings 为对复核发现的确认（accepted）或驳回（dismissed）。\n"
 )
 
 
@@ -278,10 +282,9 @@ def dump_review(data: dict, record: Record) -> str:
     """Review data as YAML text, keys in the documented order, Chinese kept readable."""
     order = ("reviewer", "date", "adjustments", "findings")
     ordered = {k: data[k] for k in order if k in data}
-    try:  # a plain YAML date (2026-12-01), as people write it, rather than a quoted string
+    # A plain YAML date (2026-12-01), as people write it, rather than a quoted string.
+    with contextlib.suppress(KeyError, TypeError, ValueError):
         ordered["date"] = Date.fromisoformat(ordered["date"])
-    except (KeyError, TypeError, ValueError):
-        pass
     body = dump_yaml(ordered)
     header = _HEADER.format(department=record.department.name, year=record.year, record=Path(record.path).name)
     return header + body

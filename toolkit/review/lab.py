@@ -27,7 +27,9 @@ JUPYTER_CONFIG = PACKAGE_DIR / "jupyter_config"
 
 
 def ensure_kernel() -> bool:
-    """Register this Python as the `audit-toolkit` kernel (in sys.prefix) unless it already is; True if installed now."""
+    """Register this Python as the `audit-toolkit` kernel (in sys.prefix) unless it already is.
+
+    True if it was installed now."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:

@@ -160,7 +160,8 @@ class ReviewPanel:
         r = self.result
         title = w.HTML(
             f"<h3>复核：{html.escape(r.department)} {r.year} 年度</h3>"
-            f"<p>记录：{html.escape(display_path(self.record_path))}　·　复核文件：{html.escape(display_path(self.review_path))}"
+            f"<p>记录：{html.escape(display_path(self.record_path))}　·　"
+            f"复核文件：{html.escape(display_path(self.review_path))}"
             f"{'' if self.review_path.exists() else '（尚未建立，保存时创建）'}</p>"
         )
         header = w.HBox(
@@ -202,6 +203,8 @@ class ReviewPanel:
         try:
             data = read_yaml(self.review_path, "复核调整")
         except InputError:
+            return
+        if not isinstance(data, dict):  # not a mapping at all: the problems above say so, nothing to fill in
             return
         self.reviewer.value = str(data.get("reviewer") or "")
         self.date.value = str(data.get("date") or self.date.value)
@@ -245,10 +248,11 @@ class ReviewPanel:
         return f"复核发现 {entry['code']}{'（' + entry['indicator'] + '）' if 'indicator' in entry else ' '}{what}"
 
     def _show_problems(self, lead: str, exc: InputError, data: dict | None = None) -> None:
-        items = "".join(
-            f"<li>{html.escape(self._where(p.field, data) if data is not None else str(p))}{'：' + html.escape(p.message) if data is not None else ''}</li>"
-            for p in exc.problems
-        )
+        if data is None:
+            lines = [html.escape(str(p)) for p in exc.problems]
+        else:  # in the words of the form, not the review file's field paths
+            lines = [f"{html.escape(self._where(p.field, data))}：{html.escape(p.message)}" for p in exc.problems]
+        items = "".join(f"<li>{line}</li>" for line in lines)
         self.message.value = (
             f'<div class="audit-error" style="color:#b00020"><b>{html.escape(lead)}</b><ul>{items}</ul></div>'
         )
@@ -266,7 +270,8 @@ class ReviewPanel:
         audited = apply_review(self.record, r, review)
         self.summary.value = (
             f"<p>自评总分 {fmt(r.total)}（{r.grade}）→ 复核后总分 <b>{fmt(audited.audited_total)}</b>"
-            f"（{audited.audited_grade}），调整 {len(review.adjustments)} 项，对 {len(review.decisions)} 类复核发现作出决定。</p>"
+            f"（{audited.audited_grade}），调整 {len(review.adjustments)} 项，"
+            f"对 {len(review.decisions)} 类复核发现作出决定。</p>"
         )
 
     # --- saving ----------------------------------------------------------------------------------
@@ -282,13 +287,18 @@ class ReviewPanel:
             )
             return False
         except OSError as exc:
-            self.message.value = f'<div class="audit-error" style="color:#b00020"><b>未保存：无法写入 {html.escape(str(self.review_path))}（{html.escape(exc.strerror or str(exc))}）。</b></div>'
+            where, why = html.escape(str(self.review_path)), html.escape(exc.strerror or str(exc))
+            self.message.value = (
+                f'<div class="audit-error" style="color:#b00020"><b>未保存：无法写入 {where}（{why}）。</b></div>'
+            )
             return False
         audited = audit(self.record)  # read back from disk: what the report will show
         self.message.value = (
-            f'<div class="audit-saved" style="color:#1b5e20"><b>已保存</b> {html.escape(display_path(self.review_path))}：'
+            '<div class="audit-saved" style="color:#1b5e20">'
+            f"<b>已保存</b> {html.escape(display_path(self.review_path))}："
             f"调整 {len(review.adjustments)} 项，对 {len(review.decisions)} 类复核发现作出决定；"
-            f"复核后总分 {fmt(audited.audited_total)}（{audited.audited_grade}），自评总分 {fmt(audited.total)}（{audited.grade}）。"
+            f"复核后总分 {fmt(audited.audited_total)}（{audited.audited_grade}），"
+            f"自评总分 {fmt(audited.total)}（{audited.grade}）。"
             f"重新运行 <code>audit-toolkit run</code> 即可在报告中看到。</div>"
         )
         return True
