@@ -15,6 +15,13 @@ test: setup system-deps ## The full test suite: package tests, notebooks (nbval)
 test-fast: setup ## Package tests only, no browser
 	$(BIN)/python -m pytest -m "not browser"
 
+LINTED := toolkit tests benchmarks
+
+lint: setup ## Formatting, lint rules and types (ruff and mypy, configured in pyproject.toml); CI runs it before the tests
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy toolkit
+
 bench: setup ## Speed targets, measured (not part of the tests); run on an otherwise idle machine
 	$(BIN)/python benchmarks/score_10k.py
 	$(BIN)/python benchmarks/run_40.py

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import yaml
 
+from toolkit.core.paths import DEPARTMENT_NOTEBOOK
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-NOTEBOOK = ROOT / "notebooks" / "department_audit.ipynb"
 SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
 
 
@@ -35,7 +36,7 @@ def generate(folder: Path, count: int) -> list[Path]:
         data = copy.deepcopy(seed)
         data["fictional"] = True
         data["department"] = {"name": f"示例第{n + 1}局（虚构）", "code": f"bench-{n + 1:03d}", "units": 1 + n % 5}
-        for k, (ident, entry) in enumerate(data["indicators"].items()):
+        for k, entry in enumerate(data["indicators"].values()):
             if k % 7 == n % 7 and entry["self_score"] >= 1:
                 entry["self_score"] = float(Decimal(str(entry["self_score"])) - Decimal("0.5"))
                 entry["reason"] = f"示例扣分原因（第 {n + 1} 号虚构部门）。"
@@ -71,13 +72,13 @@ def main() -> None:
             loop.append(
                 [
                     str(BIN / "papermill"),
-                    str(NOTEBOOK),
+                    str(DEPARTMENT_NOTEBOOK),
                     str(executed),
                     "-p",
                     "record_path",
                     str(record),
                     "--cwd",
-                    str(NOTEBOOK.parent),
+                    str(DEPARTMENT_NOTEBOOK.parent),
                 ]
             )
             loop.append([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])

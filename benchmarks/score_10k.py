@@ -20,8 +20,8 @@ from pathlib import Path
 from toolkit.core.record import parse_record
 from toolkit.core.rubric import load_rubric
 from toolkit.core.scoring import score
-from toolkit.review.apply import audit
 from toolkit.core.yamlio import read_yaml
+from toolkit.review.apply import audit
 
 SEED = Path(__file__).resolve().parents[1] / "params" / "huangpu-zwsj-2022.yaml"
 TARGET_SECONDS = 2.0
@@ -104,7 +104,8 @@ def main(n: int = 10_000) -> int:
     print(f"第二遍，仅评分（score）：{t5 - t4:.2f} s")
     # Machine-independent size of the work: scoring time in units of the reference loop.
     print(
-        f"评分耗时折合参考循环 {(t3 - t2) * 1e6 / reference:,.0f} 次（参考循环 10 µs 的机器上约 {(t3 - t2) * 10 / reference:.2f} s）"
+        f"评分耗时折合参考循环 {(t3 - t2) * 1e6 / reference:,.0f} 次"
+        f"（参考循环 10 µs 的机器上约 {(t3 - t2) * 10 / reference:.2f} s）"
     )
     print(f"等级分布：{dict(sorted(grades.items()))}；复核发现共 {findings} 项")
     if n != 10_000:

@@ -78,6 +78,7 @@ def _cpu() -> float:
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv and argv[0].isdigit() else 2000
     keep = Path(argv[argv.index("--keep") + 1]) if "--keep" in argv else None
+    from toolkit.batch.notebook import Status
     from toolkit.summary.build import build_summary
 
     reference = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
@@ -103,15 +104,18 @@ def main(argv: list[str]) -> int:
     files = exports.build(summary, provenance_for(summary), "基准")
     t4 = time.perf_counter()
     print(
-        f"  其中：读取结果并建表 {t3 - t2:.1f} s；导出 XLSX/CSV/JSON {t4 - t3:.1f} s（{len(files['summary.xlsx']) / 1e6:.1f} MB xlsx）"
+        f"  其中：读取结果并建表 {t3 - t2:.1f} s；导出 XLSX/CSV/JSON {t4 - t3:.1f} s"
+        f"（{len(files['summary.xlsx']) / 1e6:.1f} MB xlsx）"
     )
 
     started, cpu = time.perf_counter(), _cpu()
-    done, message = build_summary(year_dir, 2022)
+    step = build_summary(year_dir, 2022)
+    done, message = step.status is Status.DONE, step.message
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     html = year_dir / "summary.html"
     print(
-        f"完整汇总（建表 + 导出 + 执行汇总笔记本 + 发布 HTML）：{seconds:.1f} s（CPU {cpu:.1f} s，含内核进程），{message}"
+        f"完整汇总（建表 + 导出 + 执行汇总笔记本 + 发布 HTML）：{seconds:.1f} s"
+        f"（CPU {cpu:.1f} s，含内核进程），{message}"
     )
     print(f"summary.html {html.stat().st_size / 1e6:.1f} MB" if html.exists() else "未生成 summary.html")
     verdict = "达标" if done and seconds < TARGET_SECONDS else "未达标"
