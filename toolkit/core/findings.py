@@ -19,6 +19,26 @@ class Severity(StrEnum):
 _SEVERITY_LABEL = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
 
 
+class Decision(StrEnum):
+    """A reviewer's decision on a finding: confirmed, or dismissed with a note."""
+
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+    @property
+    def verb(self) -> str:
+        """As the reviewer chooses it: 确认 / 驳回."""
+        return _DECISION_WORDS[self][0]
+
+    @property
+    def label(self) -> str:
+        """As reports and tables show it: 已确认 / 已驳回."""
+        return _DECISION_WORDS[self][1]
+
+
+_DECISION_WORDS = {Decision.ACCEPTED: ("确认", "已确认"), Decision.DISMISSED: ("驳回", "已驳回")}
+
+
 # code -> (usual severity, Chinese title). Severity may differ per finding where the numbers decide it.
 CATALOGUE: dict[str, tuple[Severity, str]] = {
     "SCORE_ABOVE_WEIGHT": (Severity.ERROR, "得分超过分值"),

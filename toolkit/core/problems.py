@@ -14,6 +14,9 @@ class Problem:
     field: str  # dotted path inside the file, "" for the file as a whole
     message: str  # Chinese, says what was expected and what was found
     line: int | None = None
+    # The field as a path of keys and list positions (("adjustments", 0, "reason")), for programs that place
+    # the problem (the review panel); `field` is the same path as people read it.
+    loc: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from toolkit.core.findings import SEVERITY_ORDER, Finding, Severity
+from toolkit.core.findings import SEVERITY_ORDER, Decision, Finding, Severity
 from toolkit.core.targets import Measure
 
 
@@ -88,12 +88,12 @@ class FindingDecision:
 
     code: str
     indicator: str | None
-    decision: str  # "accepted" | "dismissed"
+    decision: Decision
     note: str | None
 
     @property
     def label(self) -> str:
-        return {"accepted": "已确认", "dismissed": "已驳回"}[self.decision]
+        return self.decision.label
 
     def matches(self, f: Finding) -> bool:
         return f.code == self.code and (self.indicator is None or f.indicator == self.indicator)
@@ -158,7 +158,7 @@ class Result:
 
     def dismissed(self, f: Finding) -> bool:
         decision = self.decision_for(f)
-        return decision is not None and decision.decision == "dismissed"
+        return decision is not None and decision.decision is Decision.DISMISSED
 
     @property
     def final_total(self) -> Decimal:

@@ -174,7 +174,7 @@ def with_lines(path: str | Path, problems: list[tuple[tuple, str]]) -> InputErro
     except (OSError, yaml.YAMLError):
         index = {}
 
-    return InputError([Problem(shown, dotted(loc), msg, locate(index, loc)) for loc, msg in problems])
+    return InputError([Problem(shown, dotted(loc), msg, locate(index, loc), loc) for loc, msg in problems])
 
 
 class _Dumper(yaml.SafeDumper):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from toolkit.core.findings import Severity
+from toolkit.core.findings import Decision, Severity
 from toolkit.core.frame import execution_leaf
 from toolkit.core.numbers import HUNDRED, fmt, fmt2
 from toolkit.core.record import Amounts, Record, load_record
@@ -269,7 +269,7 @@ class DepartmentReport:
 
     @property
     def dismissed(self) -> list:
-        return [f for f, d in self.decided if d.decision == "dismissed"]
+        return [f for f, d in self.decided if d.decision is Decision.DISMISSED]
 
     @property
     def adjusted_change(self) -> Decimal:

@@ -14,13 +14,12 @@ import os
 from datetime import date as Date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from toolkit.core.atomic import write_text
-from toolkit.core.findings import CATALOGUE
+from toolkit.core.findings import CATALOGUE, Decision
 from toolkit.core.models import Frozen
 from toolkit.core.numbers import decimals_of, fmt
 from toolkit.core.problems import InputError, Problem, display_path, dotted
@@ -39,7 +38,7 @@ _MISSING = {
     "reviewer": "缺少复核人（reviewer）",
     "date": "缺少复核日期（date），如 2026-12-01",
 }
-DECISIONS = {"accepted": "确认", "dismissed": "驳回"}
+DECISIONS = {d.value: d.verb for d in Decision}  # what the panel offers
 
 
 def _not_blank(value: str | None) -> str | None:
@@ -59,7 +58,7 @@ class AdjustmentEntry(Frozen):
 class DecisionEntry(Frozen):
     code: str = Field(min_length=1)
     indicator: str | None = None  # only this indicator's findings of the code; absent: all of them
-    decision: Literal["accepted", "dismissed"]
+    decision: Decision
     note: str | None = None
 
     _note = field_validator("note")(_not_blank)
@@ -207,7 +206,9 @@ def _decision_problems(raw: object, record: Record, result: Result) -> list[tupl
             problems.append(
                 (loc + ("code",), f"{where}当前没有 {code}（{CATALOGUE[code][1]}）复核发现，请删除此条决定")
             )
-        if entry.get("decision") == "dismissed" and not (isinstance(entry.get("note"), str) and entry["note"].strip()):
+        if entry.get("decision") == Decision.DISMISSED and not (
+            isinstance(entry.get("note"), str) and entry["note"].strip()
+        ):
             problems.append((loc + ("note",), "驳回（dismissed）复核发现须在 note 中说明理由"))
     return problems
 
@@ -257,7 +258,7 @@ def validate_review(
             # In file order, as the auditor reads the file top to bottom.
             raise InputError(sorted(error.problems, key=lambda p: p.line if p.line is not None else 0))
         shown = display_path(path)
-        raise InputError([Problem(shown, dotted(loc), msg) for loc, msg in problems])
+        raise InputError([Problem(shown, dotted(loc), msg, None, loc) for loc, msg in problems])
     return _resolve(decl, path, sha256, record, result)
 
 

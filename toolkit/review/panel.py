@@ -8,7 +8,6 @@ every problem and writes nothing. The record itself is only read.
 from __future__ import annotations
 
 import html
-import re
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,7 +16,7 @@ import ipywidgets as w
 
 from toolkit.core.findings import Finding
 from toolkit.core.numbers import fmt
-from toolkit.core.problems import InputError, display_path
+from toolkit.core.problems import InputError, Problem, display_path
 from toolkit.core.record import load_record
 from toolkit.core.result import IndicatorResult
 from toolkit.core.scoring import score
@@ -27,7 +26,6 @@ from toolkit.review.files import DECISIONS, load_review, review_path_for, save_r
 
 _UNDECIDED = ""
 _DECISION_OPTIONS = [("未决定", _UNDECIDED)] + [(f"{label}（{code}）", code) for code, label in DECISIONS.items()]
-_INDEXED = re.compile(r"^(adjustments|findings)\[(\d+)\](?:\.(\w+))?$")
 _FIELD_LABELS = {
     "audited_score": "复核得分",
     "reason": "调整理由",
@@ -234,15 +232,16 @@ class ReviewPanel:
             "findings": [e for e in (d.entry() for d in self.decision_rows) if e is not None],
         }
 
-    def _where(self, field: str, data: dict) -> str:
+    def _where(self, problem: Problem, data: dict) -> str:
         """A problem's place in the words of the form: the indicator or finding it is about."""
-        m = _INDEXED.match(field)
-        if not m:
-            return {"reviewer": "复核人", "date": "复核日期"}.get(field, field)
-        entry = data[m.group(1)][int(m.group(2))]
-        what = _FIELD_LABELS.get(m.group(3) or "", m.group(3) or "")
+        loc = problem.loc
+        if len(loc) < 2 or loc[0] not in ("adjustments", "findings") or not isinstance(loc[1], int):
+            return {"reviewer": "复核人", "date": "复核日期"}.get(problem.field, problem.field)
+        entry = data[str(loc[0])][loc[1]]
+        field = str(loc[2]) if len(loc) > 2 else ""
+        what = _FIELD_LABELS.get(field, field)
         what = f"的{what}" if what else ""
-        if m.group(1) == "adjustments":
+        if loc[0] == "adjustments":
             ind = self.record.rubric.indicator(entry["indicator"])
             return f"“{ind.label if ind else entry['indicator']}”{what}"
         return f"复核发现 {entry['code']}{'（' + entry['indicator'] + '）' if 'indicator' in entry else ' '}{what}"
@@ -251,7 +250,7 @@ class ReviewPanel:
         if data is None:
             lines = [html.escape(str(p)) for p in exc.problems]
         else:  # in the words of the form, not the review file's field paths
-            lines = [f"{html.escape(self._where(p.field, data))}：{html.escape(p.message)}" for p in exc.problems]
+            lines = [f"{html.escape(self._where(p, data))}：{html.escape(p.message)}" for p in exc.problems]
         items = "".join(f"<li>{line}</li>" for line in lines)
         self.message.value = (
             f'<div class="audit-error" style="color:#b00020"><b>{html.escape(lead)}</b><ul>{items}</ul></div>'

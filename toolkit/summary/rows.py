@@ -12,11 +12,11 @@ from collections import Counter
 
 import pandas as pd
 
-from toolkit.core.findings import CATALOGUE, SEVERITY_ORDER, Severity
+from toolkit.core.findings import CATALOGUE, SEVERITY_ORDER, Decision, Severity
 from toolkit.summary.families import met_label, rank_within_groups, unit_columns, unit_order, written
 
 BASIS_REVIEWED, BASIS_SELF = "复核后得分", "自评分"
-DECISION_LABEL = {"accepted": "已确认", "dismissed": "已驳回"}
+DECISION_LABEL = {d.value: d.label for d in Decision}
 # The indicator table's numeric columns, in table order.
 INDICATOR_NUMBERS = ["分值", "自评分", "复核得分", "扣分", "得分率（%）", "重算分"]
 # The indicator table's target-versus-actual columns, after the numbers.
