@@ -365,3 +365,27 @@ def test_scoring_is_pure_and_ignores_a_review_beside_the_record(record_path):
     plain, audited = score(record), audit(record)
     assert plain.review is None and plain.audited_total == plain.total
     assert audited.review is not None and audited.audited_total != plain.total
+
+
+def test_a_review_adjusts_and_decides_on_a_target_versus_actual_record(tmp_path):
+    """Reviews name a frame record's indicators by the names the record gave them, as for a fixed rubric."""
+    record_path = tmp_path / "demo-nongye-gaobiao-2023.yaml"
+    shutil.copyfile(ROOT / "params" / record_path.name, record_path)
+    write_review(
+        record_path,
+        """\
+reviewer: 张审核
+date: 2026-12-01
+adjustments:
+  - indicator: 项目区受益农户数量
+    audited_score: 18.4
+    reason: 实际受益 460 户，未达到 500 户的目标，按 20 × 460 ÷ 500 计分
+findings:
+  - code: EXECUTION_SCORE_MISMATCH
+    decision: accepted
+""",
+    )
+    result = audit(load_record(record_path))
+    assert (result.total, result.audited_total) == (Decimal("95.33"), Decimal("93.73"))  # 95.33 − 20 + 18.4
+    (decided,) = [f for f in result.findings if result.decision_for(f) is not None]
+    assert decided.code == "EXECUTION_SCORE_MISMATCH" and result.decision_for(decided).label == "已确认"

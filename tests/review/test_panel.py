@@ -123,3 +123,18 @@ def test_panel_displays_as_its_widget(record_path):
     panel = open_review(record_path)
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_panel_reviews_a_target_versus_actual_project(tmp_path):
+    path = tmp_path / "demo-nongye-gaobiao-2023.yaml"
+    shutil.copyfile(ROOT / "params" / path.name, path)
+    panel = open_review(path)
+    assert len(panel.rows) == len(load_record(path).rubric.indicators)
+    households = row(panel, "项目区受益农户数量")
+    assert households.score.placeholder == "自评 20" and "18.4" in " ".join(
+        c.value for c in households.box.children[:4]
+    )
+    panel.reviewer.value, panel.date.value = "张审核", "2026-12-01"
+    households.score.value, households.reason.value = "18.4", "460 户未达到 500 户的目标"
+    assert panel.save() is True
+    assert audit(load_record(path)).audited_total == Decimal("93.73")
