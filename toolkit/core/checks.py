@@ -142,8 +142,9 @@ def _deduction_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
 def _evidence_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
     """Every check that reads the row's evidence: the recomputation, and a target against its actual."""
     yield from _recomputed_row(i, rubric)
-    yield from target_checks.execution_row(i, rubric)
-    yield from target_checks.target_row(i, rubric)
+    if i.rule in _ONE_TEXT_COLUMN:  # only rows of the target-versus-actual forms
+        yield from target_checks.execution_row(i, rubric)
+        yield from target_checks.target_row(i, rubric)
 
 
 def _recomputed_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import compress
-from operator import attrgetter, itemgetter, not_
+from itertools import compress, repeat
+from operator import attrgetter, is_not, itemgetter, not_
 from typing import Any, cast
 
 from toolkit.core import checks, targets
@@ -39,6 +39,7 @@ _ABSENT = _Absent()
 _SCORE, _REASON, _MEASURE = attrgetter("self_score"), attrgetter("reason"), attrgetter("measure")
 _EVIDENCE, _NOT_APPLICABLE, _APPLICABLE = attrgetter("evidence"), attrgetter("not_applicable"), attrgetter("applicable")
 _RESULT, _FINDINGS = itemgetter(0), itemgetter(1)
+_RECOMPUTED = attrgetter("recomputed_score")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,24 +218,24 @@ def _group_results(
             children = tuple(map(made.__getitem__, group.subgroups))
         group_points.append(p)
         group_weights.append(w)
-        made.append(_group_result(group, k, w, p, children, factor, None if children else memo))
+        if memo is None or children:
+            made.append(_group_result(group, w, p, children, factor))
+            continue
+        key = (k, str(p))  # records whose subtotal is written alike share one result
+        shared = memo.get(key)
+        if shared is None:
+            shared = _group_result(group, w, p, children, ONE)
+            _remember(memo, key, shared)
+        made.append(shared)
     return tuple(map(made.__getitem__, plan.top))
 
 
 def _group_result(
-    group: _Group, k: int, w: Decimal, p: Decimal, children: tuple[GroupResult, ...], factor: Decimal, memo: dict | None
+    group: _Group, w: Decimal, p: Decimal, children: tuple[GroupResult, ...], factor: Decimal
 ) -> GroupResult:
-    """One group's result; with a memo, shared with every record whose subtotal is written alike."""
-    if memo is None:
-        if factor != ONE:
-            w, p = w * factor, p * factor
-        return GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
-    key = (k, str(p))
-    shared = memo.get(key)
-    if shared is None:
-        shared = GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
-        _remember(memo, key, shared)
-    return shared
+    if factor != ONE:
+        w, p = w * factor, p * factor
+    return GroupResult(group.node.id, group.label, group.level, w, p, children, group.leaf_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,10 +258,12 @@ def _totals(rubric: Rubric, plan: _Plan, indicators: list[IndicatorResult]) -> _
     total_weight = rubric.declaration.total_weight
     # Dropped (not applicable) indicators: the rest is rescaled to the full total.
     factor = total_weight / applicable_weight if applicable_weight and applicable_weight != total_weight else ONE
-    total = round_to(sum(points, ZERO) * factor, rounding.places, rounding.mode)
-    recomputed = [i.recomputed_score if i.recomputed_score is not None else i.self_score for i in indicators]
-    applied = [p for i, p in zip(indicators, recomputed) if i.applicable]
-    recomputed_total = round_to(sum(applied, ZERO) * factor, rounding.places, rounding.mode)
+    stated = sum(points, ZERO)
+    total = round_to(stated * factor, rounding.places, rounding.mode)
+    # Most rows have no recomputed score: pick the few that do (C-speed filters), and add their differences.
+    recomputed = compress(indicators, map(is_not, map(_RECOMPUTED, indicators), repeat(None)))
+    change = sum([i.recomputed_score - i.self_score for i in recomputed if i.applicable], ZERO)  # type: ignore[operator]
+    recomputed_total = round_to((stated + change) * factor, rounding.places, rounding.mode)
     return _Totals(points, weights, factor, total, recomputed_total)
 
 

@@ -127,7 +127,8 @@ def execution_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
 
 def execution(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     """The execution block: its rate as printed, spending above the budget, budgets changed to the spend."""
-    block, leaf = record.data.execution, execution_leaf(record.rubric)
+    block = record.data.execution
+    leaf = execution_leaf(record.rubric) if block is not None else None
     if block is None or leaf is None:
         return
     assert isinstance(leaf.rule, BudgetExecution)
@@ -210,6 +211,8 @@ def budget_rows(record: Record, total: Decimal, grade: str) -> Iterable[Finding]
 
 def frame_weights(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     """Each open group's rows against the weight the frame gives it; one row holding most of the weight."""
+    if record.rubric.frame is None:
+        return  # a fixed rubric: its weights were validated with it
     for w in weight_mismatches(record.rubric):
         if record.data.incomplete and not w.record_weight:
             continue  # a group the cut table never reaches: INCOMPLETE_TABLE says so
@@ -236,6 +239,10 @@ def frame_weights(record: Record, total: Decimal, grade: str) -> Iterable[Findin
 def form_texts(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     """Instruction text of the printed form left in place of an answer; a table cut short."""
     data = record.data
+    if data.incomplete:
+        yield finding("INCOMPLETE_TABLE", None, f"公开的表格不完整：{data.incomplete}；仅复核表中可见部分")
+    if record.rubric.family != "target":
+        return  # the printed forms with instructions in their cells are the target-versus-actual ones
     texts: list[tuple[str, str | None]] = [("年度目标完成情况", t) for t in data.completions]
     texts += [("年度目标", t) for t in data.goals]
     if data.execution is not None and data.execution.reason:
@@ -246,8 +253,6 @@ def form_texts(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     for label, text in texts:
         if text and _TEMPLATE.search(text):
             yield finding("TEMPLATE_TEXT", None, f"{label}栏仍为表格的填写说明：“{text[:40]}…”，未填写实际内容")
-    if data.incomplete:
-        yield finding("INCOMPLETE_TABLE", None, f"公开的表格不完整：{data.incomplete}；仅复核表中可见部分")
     if data.stated_total_is_weight and data.stated_total is not None:
         yield finding(
             "STATED_TOTAL_IS_WEIGHT",
