@@ -9,9 +9,11 @@ record's own rubric, and the record then reads like any other: `data.indicators`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
@@ -27,6 +29,7 @@ from toolkit.core.yamlio import read_yaml, with_lines
 SCHEMA = "audit-toolkit/department"
 FORMAT_VERSION = 1
 Problems = list[tuple[tuple, str]]
+_NO_ROWS: Mapping[str, int] = MappingProxyType({})
 
 # Bounds of every number a record brings: far beyond any real table, and well inside the 28 digits of the
 # decimal context, so that rounding a score or a sum never overflows it (1e26 did).
@@ -177,7 +180,9 @@ class Record:
     rubric: Rubric
     path: str
     sha256: str
-    rows_by_id: dict[str, int] = field(default_factory=dict)  # frames: indicator id -> position in data.rows
+    # Frames: indicator id -> position in data.rows. Fixed rubrics share one empty mapping: a batch holds
+    # thousands of records, and every container in them is walked by each full garbage collection.
+    rows_by_id: Mapping[str, int] = field(default_factory=lambda: _NO_ROWS)
 
     @property
     def department(self) -> Department:
