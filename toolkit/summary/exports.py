@@ -20,7 +20,6 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
@@ -30,7 +29,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from toolkit import __version__
-from toolkit.core.atomic import write_bytes
 from toolkit.summary.tables import DEPARTMENT_SHEET, FINDING_SHEET, INDICATOR_SHEET, Summary
 
 XLSX, JSON, PROVENANCE = "summary.xlsx", "summary.json", "summary.provenance.json"
@@ -309,8 +307,3 @@ def build(summary: Summary, provenance: dict, title: str) -> dict[str, bytes]:
     sidecar = {"title": title, "files": sorted(files), "provenance": provenance}
     files[PROVENANCE] = (json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
-
-
-def write(folder: str | Path, files: dict[str, bytes]) -> list[Path]:
-    """Write each file atomically (a reader sees the old file or the new one, never half of either)."""
-    return [write_bytes(Path(folder) / name, data) for name, data in files.items()]
