@@ -180,3 +180,14 @@ def test_record_is_immutable(seed_record):
 def test_record_naming_a_broken_rubric_says_how_many_problems(variant):
     found = problems(variant, lambda d: d.update(rubric=str(FIXTURES / "bad-rubric.yaml")))
     assert "共 8 处问题" in found["rubric"] and "rubric validate" in found["rubric"]
+
+
+def test_a_record_without_the_block_its_rubric_requires_names_it(tmp_path):
+    start = SEED_TEXT.index("budget:")
+    end = SEED_TEXT.index("indicators:")
+    path = tmp_path / "no-budget.yaml"
+    path.write_text(SEED_TEXT[:start] + SEED_TEXT[end:], encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_record(path)
+    (problem,) = caught.value.problems
+    assert problem.field == "budget" and "要求记录填写 budget" in problem.message

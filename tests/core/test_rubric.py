@@ -159,3 +159,36 @@ def test_a_valid_rubric_built_in_memory_is_accepted():
 def test_unknown_rubric_is_input_error(ref):
     with pytest.raises(InputError):
         load_rubric(ref)
+
+
+def _frame_data() -> dict:
+    return read_yaml(RUBRIC_DIR / "mof-project-2020.yaml", "评价指标体系")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "text"),
+    [
+        (lambda d: d["tree"][1].pop("leaf_rule"), "tree[1].leaf_rule", "缺少下级指标的计分规则"),
+        (
+            lambda d: d["tree"][1].update(children=[{"id": "x", "weight": 50, "rule": {"type": "judgement"}}]),
+            "tree[1].open",
+            "不应列出下级",
+        ),
+        (lambda d: d.update(family="fixed"), "family", "不应有开放分组"),
+        (lambda d: d["tree"][2].pop("open"), "tree[2].leaf_rule", "只有开放分组"),
+    ],
+)
+def test_each_frame_problem_is_named_by_field(change, field, text):
+    data = _frame_data()
+    change(data)
+    with pytest.raises(InputError) as caught:
+        parse_rubric(data, "in-memory.yaml")
+    assert any(p.field == field and text in p.message for p in caught.value.problems), caught.value.problems
+
+
+def test_a_target_family_rubric_without_open_groups_is_refused():
+    data = _builtin_data()
+    data["family"] = "target"
+    with pytest.raises(InputError) as caught:
+        parse_rubric(data, "in-memory.yaml")
+    assert any(p.field == "family" and "应有开放分组" in p.message for p in caught.value.problems)

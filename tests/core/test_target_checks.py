@@ -177,3 +177,13 @@ def test_a_row_under_a_level_the_frame_lacks_is_an_input_error_suggesting_the_ne
 def test_the_seed_recomputed_total_takes_the_recomputed_budget_rate(seed_result):
     # 部门预算资金支出率 9.88 stated, 9.89 recomputed (10 × 98.88%, half-up): 94.20 → 94.21.
     assert (seed_result.total, seed_result.recomputed_total) == (Decimal("94.20"), Decimal("94.21"))
+
+
+def test_a_frame_record_without_its_execution_block_is_an_input_error_unless_the_table_is_cut_short():
+    from toolkit.core.problems import InputError
+
+    with pytest.raises(InputError) as caught:
+        frame_scored(lambda d: d.pop("execution"))
+    assert [(p.field, "execution" in p.message) for p in caught.value.problems] == [("execution", True)]
+    fragment = frame_scored(lambda d: d.pop("execution") and d.update(incomplete="表格从指标表开始"))
+    assert "MISSING_INDICATOR" in codes(fragment) and "INCOMPLETE_TABLE" in codes(fragment)

@@ -1,4 +1,4 @@
-"""Reading and scoring targets against actuals, checked on cells from the real tables in shared/data/real."""
+"""Reading and scoring targets against actuals, checked on cells from the real tables in tests/fixtures/real."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from toolkit.importer import MAX_BYTES, import_file, read_grid
 from toolkit.importer.text import parse_number
 
 RUBRIC = "gz-dept-overall-2022"
-# The seed as published (a copy of shared/data/000_0ab128b708fd7b30.txt): the file name is the code it imports to.
+# The seed as published, kept in tests/fixtures/import: the file name is the code it imports to.
 SEED_TABLE = Path(__file__).resolve().parents[1] / "fixtures" / "import" / "000_0ab128b708fd7b30.txt"
 GROUP_COLUMNS = range(4)  # level-1 and level-2 names and weights: merged downwards in the published table
 
