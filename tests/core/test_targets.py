@@ -192,6 +192,20 @@ def test_a_blank_or_placeholder_cell_is_empty(written: str | None) -> None:
     assert parse_actual(written).kind is MeasureKind.EMPTY
 
 
+@pytest.mark.parametrize(
+    "written", ["≥" + "9" * 5000 + "户", "1" * 25, "≤0." + "1" * 30 + "%", "1,000,000,000,000元", "≥0.000000001"]
+)
+def test_a_number_too_long_for_any_table_is_read_as_text_not_as_a_quantity(written: str) -> None:
+    # A 5000-digit target once crashed `score --json` (Python will not print an int of more than 4300 digits),
+    # and the ratio of a 10^15 actual to a 10^-15 target would not print inside the decimal context.
+    assert parse_target(written).kind is MeasureKind.TEXT and parse_actual(written).kind is MeasureKind.TEXT
+
+
+def test_the_longest_number_a_table_writes_is_still_a_quantity() -> None:
+    assert parse_target("≥123,456,789,012.5万元").value == Decimal("123456789012.5")
+    assert parse_target("≤0.00000001").value == Decimal("0.00000001")
+
+
 def test_the_text_is_kept_exactly_as_written() -> None:
     assert parse_target(" ≥ 500户 ").written == " ≥ 500户 "
     assert parse_actual(None).written == ""

@@ -157,6 +157,9 @@ def test_adjustment_names_indicator_by_id_or_exact_name(record_path, ref):
         (("0.5", '"2.5"'), "adjustments[0].audited_score", "超过指标“资产配置合规性”的分值 2"),
         (("0.5", "半分"), "adjustments[0].audited_score", "应为数字"),
         (("0.5", "-0.5"), "adjustments[0].audited_score", "应不小于 0"),
+        # Found by tests/test_fuzz.py: a score too large to print crashed the message about it (exit 3).
+        (("0.5", "1.0e+999999"), "adjustments[0].audited_score", "应不大于 1000，实际为 1.0E+999999"),
+        (("0.5", "1.0e+30"), "adjustments[0].audited_score", "应不大于 1000，实际为 1.0E+30"),
         (("0.5", "0.555"), "adjustments[0].audited_score", "小数位数超过"),
         (
             ("    reason: 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分\n", ""),
@@ -327,19 +330,19 @@ def test_report_sections_show_self_and_audited_scores(record_path):
     write_review(record_path, ASSET_REVIEW)
     report = open_report(record_path)
     figures, table, annex = repr(report.key_figures()), repr(report.score_table()), repr(report.annex())
-    assert "自评总分94.2" in figures and "复核后总分93.7" in figures and "复核后 47.32" in figures
+    assert "自评总分94.20" in figures and "复核后总分93.70" in figures and "复核后 47.32" in figures
     assert (
-        "管理效率 50 47.82 47.32" in table
-        and "合计 100 94.2 93.7" in table
-        and "复核后总分 93.7 分，评价等级“优”" in table
+        "管理效率 50.00 47.82 47.32" in table
+        and "合计 100.00 94.20 93.70" in table
+        and "复核后总分 93.70 分，评价等级“优”" in table
     )
     assert "评价等级：优；复核后：优" in annex
     adjustments = repr(report.adjustments())
-    assert "资产配置合规性 2 1 0.5 -0.5 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分" in adjustments
+    assert "资产配置合规性 2.00 1.00 0.50 -0.50 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分" in adjustments
     assert "已驳回：BUDGET_SUM_MISMATCH 预算构成与总预算不符。说明：原表尾数舍入所致，不影响预算真实性" in adjustments
     assert "【已驳回：原表尾数舍入所致，不影响预算真实性】" in repr(report.review_opinion())
-    assert "复核后得分率有变化的：资产管理 9 → 8.5（85.0%）" in report.level2_chart().alt
-    assert "经复核调整（资产配置合规性 1 → 0.5），复核后总分 93.7 分" in report.deduction_chart().alt
+    assert "复核后得分率有变化的：资产管理 9.00 → 8.50（85.0%）" in report.level2_chart().alt
+    assert "经复核调整（资产配置合规性 1.00 → 0.50），复核后总分 93.70 分" in report.deduction_chart().alt
 
 
 def test_published_report_lists_the_adjustment_and_its_reason(record_path, tmp_path):

@@ -33,7 +33,8 @@ _NO_ROWS: Mapping[str, int] = MappingProxyType({})
 
 # Bounds of every number a record brings: far beyond any real table, and well inside the 28 digits of the
 # decimal context, so that rounding a score or a sum never overflows it (1e26 did).
-Score = Annotated[Decimal, Field(ge=0, le=1000)]  # scores and weights: a rubric totals 100
+SCORE_MAX = 1000
+Score = Annotated[Decimal, Field(ge=0, le=SCORE_MAX)]  # scores and weights: a rubric totals 100
 Amount = Annotated[Decimal, Field(ge=0, le=10**9)]  # 万元: a trillion yuan
 YEAR_MIN, YEAR_MAX = 1990, 2100
 CODE_MAX = 64

@@ -20,6 +20,7 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 
+from toolkit.core.inputfile import read_input
 from toolkit.core.models import Frozen
 from toolkit.core.numbers import ZERO, RoundingMode, fmt
 from toolkit.core.paths import RUBRIC_DIR
@@ -314,8 +315,8 @@ def parse_rubric(data: object, path: str | Path) -> Rubric:
 def content_sha256(path: str | Path, data: object) -> str:
     """The file's digest; for data built in memory (no such file), the digest of its canonical JSON."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_input(path, "输入")).hexdigest()
+    except InputError:
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

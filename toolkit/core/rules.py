@@ -18,6 +18,12 @@ from toolkit.core.numbers import HUNDRED, ZERO, fmt
 
 Evidence = dict[str, object]
 Computed = tuple[Decimal, str]
+# Rule parameters stay far inside the 28 digits of the decimal context, as scores and evidence do: 1e30 points
+# off per 1e-30 units would overflow it when the score is worked out.
+PARAM_MAX = 10**12
+Param = Annotated[Decimal, Field(ge=-PARAM_MAX, le=PARAM_MAX)]
+Points = Annotated[Decimal, Field(gt=0, le=1000)]
+_NUMBER_EXPECTED = "应为 0 到 10^12 之间的数字（非 0 时不小于 10^-12）"
 
 
 class _Rule(Frozen):
@@ -32,7 +38,7 @@ class _Rule(Frozen):
         return []
 
     def evidence_problems(self, evidence: Evidence) -> list[tuple[str, str]]:
-        return [(key, "应为不小于 0 的数字") for key in self.required if not _is_number(evidence.get(key))] + [
+        return [(key, _NUMBER_EXPECTED) for key in self.required if not _is_number(evidence.get(key))] + [
             (key, f"该计分规则（{self.type}）不使用此项依据，可用：{'、'.join(self.required) or '无'}")
             for key in evidence
             if key not in self.required and key not in self.optional
@@ -43,13 +49,14 @@ class _Rule(Frozen):
 
 
 def _is_number(value: object) -> bool:
-    """A finite number from 0 to 10^12: a count, a percentage or an amount in 万元. NaN cannot even be compared,
-    and anything larger would overflow the decimal context when the score is rounded."""
+    """A finite number from 0 to 10^12 and, unless 0, not below 10^-12: a count, a percentage or an amount in
+    万元. NaN cannot even be compared; anything larger, or a divisor that small (1E-999999), would overflow the
+    decimal context when the score is worked out."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         return False
     if isinstance(value, Decimal) and not value.is_finite():
         return False
-    return 0 <= value <= 10**12
+    return 0 <= value <= PARAM_MAX and (not value or Decimal(value).adjusted() >= -12)
 
 
 def _d(value: object) -> Decimal:
@@ -67,7 +74,7 @@ class Proportional(_Rule):
     """Rate (in percent) × weight, full marks from `full_at` percent (按完成比例计分，满分为止)."""
 
     type: Literal["proportional"]
-    full_at: Decimal = Field(default=HUNDRED, gt=0)
+    full_at: Decimal = Field(default=HUNDRED, gt=0, le=PARAM_MAX)
     required: ClassVar[tuple[str, ...]] = ("rate",)
 
     def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
@@ -136,9 +143,9 @@ class PerUnitDeduction(_Rule):
     As rubrics print it: 每超过一个百分点扣0.5分，扣完为止."""
 
     type: Literal["per_unit_deduction"]
-    limit: Decimal
-    unit: Decimal = Field(default=Decimal(1), gt=0)
-    points: Decimal = Field(gt=0)
+    limit: Param
+    unit: Decimal = Field(default=Decimal(1), ge=Decimal("0.000001"), le=PARAM_MAX)
+    points: Points
     direction: Literal["over", "under"] = "over"
     required: ClassVar[tuple[str, ...]] = ("value",)
 
@@ -156,7 +163,7 @@ class PerCaseDeduction(_Rule):
     """`points` off per non-compliant case found, floor zero."""
 
     type: Literal["per_case_deduction"]
-    points: Decimal = Field(gt=0)
+    points: Points
     required: ClassVar[tuple[str, ...]] = ("cases",)
 
     def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
@@ -167,8 +174,8 @@ class PerCaseDeduction(_Rule):
 
 
 class Tier(Frozen):
-    min: Decimal
-    score: Decimal = Field(ge=0)
+    min: Param
+    score: Decimal = Field(ge=0, le=1000)
 
 
 class Tiers(_Rule):
@@ -203,7 +210,7 @@ class Tiers(_Rule):
 
 class ChecklistItem(Frozen):
     id: str = Field(min_length=1)
-    points: Decimal = Field(gt=0)
+    points: Points
 
 
 class Checklist(_Rule):
@@ -277,7 +284,9 @@ class Target(_Rule):
     Evidence: `target` and `actual` as written, and `nature` / `unit` where the form has those columns."""
 
     type: Literal["target"]
-    far_exceeded_at: Decimal = Field(default=Decimal("1.3"), gt=1)  # actual ÷ target from which 指标值设置偏低
+    far_exceeded_at: Decimal = Field(
+        default=Decimal("1.3"), gt=1, le=10**6
+    )  # actual ÷ target from which 指标值设置偏低
     required: ClassVar[tuple[str, ...]] = ()
     optional: ClassVar[tuple[str, ...]] = ("target", "actual", "nature", "unit", "note", "sentence", "extracted")
 

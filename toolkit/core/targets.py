@@ -165,6 +165,12 @@ _DEADLINE = re.compile(
     r"(?:(?P<month>\d{1,2})月份?(?:(?P<day>\d{1,2})[日号])?[底末]?|(?P<year_end>年?[底末]))"
     r"(?:以前|之前|前)?(?:已?完成)?"
 )
+# The numbers read as quantities: below 10^12 with at most 8 decimals, so that a ratio of two of them (at most
+# 10^20) still prints with its decimals inside the 28 digits of the decimal context. Anything else (a
+# 5000-digit cell) is no quantity a table measures: it is read as text, left to the evaluator's judgement.
+_NUMBER_MAX_CHARS = 24
+_MAGNITUDE_MAX = 12
+_DECIMALS_MAX = 8
 _PERCENT_WORDS = frozenset({"%", "百分比"})
 
 
@@ -219,9 +225,12 @@ def _read_deadline(written: str, text: str, operator: Operator | None) -> Measur
 
 def _read_quantity(written: str, text: str, operator: Operator | None, unit: str | None) -> Measure | None:
     found = _QUANTITY.fullmatch(text)
-    if found is None:
+    if found is None or len(found["number"]) > _NUMBER_MAX_CHARS:
         return None
     value = Decimal(str(found["number"]).replace(",", ""))
+    exponent = value.as_tuple().exponent
+    if value.adjusted() >= _MAGNITUDE_MAX or not isinstance(exponent, int) or exponent < -_DECIMALS_MAX:
+        return None
     return Measure(written, MeasureKind.QUANTITY, operator, value, _normal_unit(found["unit"]) or unit)
 
 

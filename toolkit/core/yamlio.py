@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from toolkit.core.inputfile import read_input
 from toolkit.core.problems import InputError, Problem, display_path, dotted
+from toolkit.core.yamlerrors import reader_message, syntax_message
 
 # The C loader is ten times faster; PyYAML built without libyaml has only the Python one.
 if TYPE_CHECKING:
@@ -43,19 +45,35 @@ class DecimalLoader(_Base):
         return super().construct_mapping(node, deep=deep)
 
 
+def _number_error(node: yaml.Node, text: str, kind: str) -> yaml.constructor.ConstructorError:
+    shown = text if len(text) <= 20 else f"{text[:17]}…（共 {len(text)} 个字符）"
+    return yaml.constructor.ConstructorError(None, None, f"{kind}无法读取：{shown}", node.start_mark)
+
+
 def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = loader.construct_scalar(node).replace("_", "")
+    text = str(loader.construct_scalar(node)).replace("_", "")
     if text.lower() in {".nan", ".inf", "-.inf", "+.inf"}:
         return Decimal(text.lower().replace(".", ""))
-    return Decimal(text)
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # `!!float x`
+        raise _number_error(node, text, "数字") from None
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    # Python refuses to convert integers of more than 4300 digits, and `!!int x` is no integer: either is a
+    # mistake in the file, said with its line rather than as Python's English.
+    try:
+        return int(loader.construct_yaml_int(node))
+    except ValueError:
+        raise _number_error(node, str(node.value), "整数") from None
 
 
 DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+DecimalLoader.add_constructor("tag:yaml.org,2002:int", _int)
 # Dates stay text: records carry them for people, and JSON output must not need a date encoder.
 # types-PyYAML wants a constructor method of the loader's own class; the inherited one serves it the same.
 DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", DecimalLoader.construct_yaml_str)  # type: ignore[type-var]
-
-MAX_BYTES = 20 * 1024 * 1024
 
 
 class AliasError(yaml.YAMLError):
@@ -93,24 +111,34 @@ def read_yaml(path: str | Path, what: str) -> object:
     except AliasError as exc:
         raise InputError([Problem(shown, "", exc.message, exc.line or None)]) from None
     except yaml.MarkedYAMLError as exc:
-        raise InputError([_syntax_problem(shown, exc)]) from None
-    except (yaml.YAMLError, ArithmeticError, ValueError) as exc:
-        raise InputError([Problem(shown, "", f"YAML 格式错误（{exc}）")]) from None
+        message, line = syntax_message(text, exc)
+        raise InputError([Problem(shown, "", message, line)]) from None
+    except yaml.reader.ReaderError as exc:
+        message, line = reader_message(text, exc)
+        raise InputError([Problem(shown, "", message, line)]) from None
+    except (yaml.YAMLError, ArithmeticError, ValueError, RecursionError):
+        raise InputError([Problem(shown, "", "YAML 格式错误（无法解析此文件）")]) from None
     if not isinstance(data, dict):
-        raise InputError([Problem(shown, "", f"顶层应为键值映射（{what}的各字段），实际为 {type(data).__name__}")])
+        found = _KINDS.get(type(data), "其他内容")
+        raise InputError([Problem(shown, "", f"顶层应为键值映射（{what}的各字段），实际为{found}")])
     return data
 
 
+_KINDS = {
+    list: "列表",
+    str: "一段文字",
+    int: "一个数字",
+    Decimal: "一个数字",
+    bool: "true/false",
+    bytes: "二进制内容",
+    set: "集合",
+    type(None): "空值",
+}
+
+
 def _read_text(path: Path, shown: str, what: str) -> str:
-    """The file's text: present, not too large, not binary, UTF-8 and not empty."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(shown, "", f"找不到{what}文件")]) from None
-    except OSError as exc:
-        raise InputError([Problem(shown, "", f"无法读取{what}文件：{exc.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise InputError([Problem(shown, "", f"{what}文件过大（{len(raw)} 字节，上限 {MAX_BYTES} 字节）")])
+    """The file's text: a regular file, not too large, not binary, UTF-8 and not empty."""
+    raw = read_input(path, what)
     if b"\x00" in raw:
         raise InputError([Problem(shown, "", f"不是文本文件（含二进制内容），应为 UTF-8 编码的 YAML {what}文件")])
     try:
@@ -124,37 +152,24 @@ def _read_text(path: Path, shown: str, what: str) -> str:
     return text
 
 
-def _syntax_problem(shown: str, exc: yaml.MarkedYAMLError) -> Problem:
-    mark = exc.problem_mark
-    line = mark.line + 1 if mark else None
-    reason = exc.problem or "格式错误"
-    context = exc.context_mark
-    if context is not None and mark is not None and context.line != mark.line:
-        # An unclosed bracket or quote is noticed only at the end of the file; say where it opened.
-        reason += f"；未闭合的结构始于第 {context.line + 1} 行"
-    return Problem(shown, "", f"YAML 格式错误（{reason}）", line)
-
-
 def line_index(path: str | Path) -> dict[tuple, int]:
     """Map each field path (keys and list indices) in a YAML file to its 1-based line number."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = read_input(path, "YAML").decode("utf-8-sig")
     index: dict[tuple, int] = {}
-
-    def walk(node: yaml.Node, loc: tuple) -> None:
-        index[loc] = node.start_mark.line + 1
+    _refuse_aliases(text)  # the walk below would follow every alias
+    root = yaml.compose(text, Loader=DecimalLoader)
+    # A stack, not recursion: libyaml allows a thousand levels of nesting, deeper than Python's call stack.
+    stack: list[tuple[yaml.Node, tuple]] = [] if root is None else [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        index.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 child = loc + (key.value,)
-                walk(value, child)
                 index[child] = key.start_mark.line + 1
+                stack.append((value, child))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, loc + (i,))
-
-    _refuse_aliases(text)  # the walk below would follow every alias
-    root = yaml.compose(text, Loader=DecimalLoader)
-    if root is not None:
-        walk(root, ())
+            stack.extend((item, loc + (i,)) for i, item in enumerate(node.value))
     return index
 
 
@@ -171,7 +186,7 @@ def with_lines(path: str | Path, problems: list[tuple[tuple, str]]) -> InputErro
     shown = display_path(path)
     try:
         index = line_index(path)
-    except (OSError, yaml.YAMLError):
+    except (InputError, UnicodeDecodeError, yaml.YAMLError):
         index = {}
 
     return InputError([Problem(shown, dotted(loc), msg, locate(index, loc), loc) for loc, msg in problems])
@@ -185,12 +200,17 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+_PLAIN_DIGITS = 40
+
+
 def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
     # 2 -> 2, 17.5 -> 17.5, 0.00 -> 0.00: the written form is kept, since people and messages read it.
     exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= 0:
+    plain = isinstance(exponent, int) and exponent > -_PLAIN_DIGITS and value.adjusted() < _PLAIN_DIGITS
+    if plain and exponent >= 0:  # type: ignore[operator]  # plain: exponent is an int
         return dumper.represent_int(int(value))
-    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f"))
+    # Far beyond any score or amount (1E+999999, NaN): written as read, not as a million digits.
+    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value, "f") if plain else str(value))
 
 
 def _represent_enum(dumper: yaml.SafeDumper, value: Enum) -> yaml.Node:

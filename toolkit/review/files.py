@@ -20,10 +20,11 @@ from pydantic import Field, ValidationError, field_validator
 
 from toolkit.core.atomic import write_text
 from toolkit.core.findings import CATALOGUE, Decision
+from toolkit.core.inputfile import read_input
 from toolkit.core.models import Frozen
 from toolkit.core.numbers import decimals_of, fmt
 from toolkit.core.problems import InputError, Problem, display_path, dotted
-from toolkit.core.record import Record
+from toolkit.core.record import SCORE_MAX, Record, Score
 from toolkit.core.result import Adjustment, FindingDecision, IndicatorResult, Result, Review
 from toolkit.core.rubric import Indicator, Rubric
 from toolkit.core.validation import problems_from
@@ -49,7 +50,7 @@ def _not_blank(value: str | None) -> str | None:
 
 class AdjustmentEntry(Frozen):
     indicator: str = Field(min_length=1)  # rubric id or exact name
-    audited_score: Decimal = Field(ge=0)
+    audited_score: Score  # 0 to 1000, as every score a record brings
     reason: str = Field(min_length=1)
 
     _reason = field_validator("reason")(_not_blank)
@@ -96,9 +97,10 @@ def review_path_for(record_path: str | Path) -> Path:
 
 def review_beside(record_path: str) -> str | None:
     """The review file beside a record if there is one. The same place as review_path_for, found with string
-    operations: scoring asks this once per record."""
+    operations: scoring asks this once per record. Anything at that path counts: a folder or a FIFO named like a
+    review is refused when loaded, not silently taken for no review."""
     path = os.path.splitext(record_path)[0] + SUFFIX
-    return path if os.path.isfile(path) else None
+    return path if os.path.lexists(path) else None
 
 
 # --- checks that need the rubric and the findings -------------------------------------------------
@@ -110,14 +112,15 @@ def _suggest(ref: str, choices: list[str]) -> str:
 
 
 def _number(value: object) -> Decimal | None:
-    """The number pydantic will read (a quoted "0.5" included), or None when it will report the value itself."""
+    """The number pydantic will read (a quoted "0.5" included), or None when it will report the value itself
+    (not a number, not finite, or out of the range of scores: 1E+999999 could not even be printed)."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         return None
     try:
         number = Decimal(value.strip() if isinstance(value, str) else value)
     except ArithmeticError:
         return None
-    return number if number.is_finite() else None
+    return number if number.is_finite() and 0 <= number <= SCORE_MAX else None
 
 
 def _adjustment_problems(raw: object, record: Record, result: Result) -> list[tuple[tuple, str]]:
@@ -265,7 +268,7 @@ def validate_review(
 def load_review(path: str | Path, record: Record, result: Result) -> Review:
     """Load and validate a review file; raises InputError listing every problem with file, line and field."""
     data = read_yaml(path, "复核调整")
-    sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    sha256 = hashlib.sha256(read_input(path, "复核调整")).hexdigest()
     return validate_review(data, path, record, result, sha256)
 
 
