@@ -93,7 +93,7 @@ def test_import_seed_reports_its_repairs(imported):
     assert "第 27 行：“采购管理-2”" in text and "分值 1.5" in text
     assert "第 40 行：““三公”经费控制情况”：此行错位" in text
     assert "第 41 行：总分 94.2 位于得分列左侧 1 列" in text
-    assert "信息公开 4 = 2 + 2 已满" in text and "履职效能 50 = 整体效能 50 已满" in text
+    assert "信息公开 4.00 = 2.00 + 2.00 已满" in text and "履职效能 50.00 = 整体效能 50.00 已满" in text
     assert "11,887.73" in text
     notes = imported.record.data.indicators
     assert "此行错位" in notes["“三公”经费控制情况"].source
@@ -164,7 +164,7 @@ def test_another_grade_ticked_is_found(tmp_path):
     result = score(import_file(path, RUBRIC).record)
     assert result.stated_grade == "良"
     assert [f.message for f in result.findings if f.code == "GRADE_MISMATCH"] == [
-        "勾选等级“良”，但总分 94.2 对应等级为“优”"
+        "勾选等级“良”，但总分 94.20 对应等级为“优”"
     ]
 
 
@@ -224,17 +224,17 @@ def test_weights_that_cannot_add_up_are_an_error_naming_the_row(tmp_path):
     lines = _problems(path)
     assert len(lines) == 1
     assert lines[0].startswith(
-        "variant.txt:28: 分值: “采购内部控制制度建设”分值 2，评价指标体系 gz-dept-overall-2022 中为 1"
+        "variant.txt:28: 分值: “采购内部控制制度建设”分值 2.00，评价指标体系 gz-dept-overall-2022 中为 1.00"
     )
-    assert "采购管理 10 的各项按原表分值合计为 11，分值无法相加" in lines[0]
+    assert "采购管理 10.00 的各项按原表分值合计为 11.00，分值无法相加" in lines[0]
 
 
 def test_group_weight_that_disagrees_with_its_children_is_an_error(tmp_path):
     path = edited(tmp_path, ("采购管理\t10\t", "采购管理\t12\t"))
     lines = _problems(path)
     assert lines == [
-        "variant.txt:26: 二级指标分值: “采购管理”分值 12，评价指标体系 gz-dept-overall-2022 中为 10"
-        "（= 0.5 + 1.5 + 1 + 2 + 3 + 1 + 1），分值无法相加"
+        "variant.txt:26: 二级指标分值: “采购管理”分值 12.00，评价指标体系 gz-dept-overall-2022 中为 10.00"
+        "（= 0.50 + 1.50 + 1.00 + 2.00 + 3.00 + 1.00 + 1.00），分值无法相加"
     ]
 
 

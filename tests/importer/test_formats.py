@@ -22,13 +22,13 @@ from fontTools.ttLib import TTFont, newTable
 from fpdf import FPDF
 from msoffcrypto.format.ooxml import OOXMLFile
 from PIL import Image, ImageDraw, ImageFont
-from pylopdf_fonts_zh_cn import sans_path
 from test_convert import without_source
 from test_sources import SEED_TABLE, build_html, build_xlsx, seed_lines, spans, typed
 
 from toolkit.cli import main
 from toolkit.core.problems import InputError
 from toolkit.importer import import_file, read_grid
+from toolkit.report.webfont import FONT_PATH
 
 RUBRIC = "gz-dept-overall-2022"
 CODE = "huangpu-zwsj"
@@ -124,7 +124,7 @@ def cjk_font(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Word and WPS embed TrueType fonts in the PDFs they export (CIDFontType2, Identity-H); fpdf2 embeds the
     CFF-based Noto Sans SC with an embedded encoding CMap that pdfminer cannot read, so the outlines are
     converted to TrueType quadratics first (fontTools), as a font tool would."""
-    font = TTFont(sans_path())
+    font = TTFont(FONT_PATH)
     options = subset.Options()
     options.desubroutinize, options.layout_features = True, []
     options.drop_tables += ["VORG", "vhea", "vmtx", "BASE"]
@@ -183,7 +183,7 @@ def build_scan(path: Path) -> Path:
     """An image-only PDF, as a scanner makes: the table drawn as a picture (ruled cells, Chinese text)."""
     image = Image.new("L", (1600, 1100), 255)
     draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype(str(sans_path()), 18)
+    font = ImageFont.truetype(str(FONT_PATH), 18)
     for r, cells in enumerate(seed_lines()[:40]):
         for c, value in enumerate(cells[:8]):
             box = (20 + c * 195, 20 + r * 26, 215 + c * 195, 46 + r * 26)

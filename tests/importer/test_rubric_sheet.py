@@ -93,7 +93,7 @@ def test_department_specific_rows_make_an_open_group_and_a_target_family():
     inferred = infer_rubric(T10)
     group = node(inferred.rubric.tree, "部门绩效情况", "履职成效")
     assert group.children == () and group.weight == 20
-    assert group.open is not None and group.open.levels == ("三级指标",)
+    assert group.open is not None and group.open.levels == ()  # the indicators stand where the marker row does
     assert group.leaf_rule == Judgement(type="judgement")
     assert "部门特性指标" in (group.explanation or "") and "第 23–26 行" in (group.explanation or "")
     decl = inferred.rubric.declaration
@@ -112,7 +112,7 @@ def test_sheet_10_project_sheet_without_level_names_lists_its_cut_level():
         (PLACEHOLDER_LABEL, 10, [("明确性", 5), ("合理性", 5)]),
     ]
     assert [c.weight for c in tree[2].children[0].children] == [5, 5, 5, 5]
-    assert "原表标明 70 分" in (tree[2].explanation or "")
+    assert "原表标明 70.00 分" in (tree[2].explanation or "")
     decl = inferred.rubric.declaration
     assert decl.kind == "project" and decl.title.endswith("（不完整）")
 
@@ -124,7 +124,7 @@ def test_sheet_12_weights_stand_in_the_score_columns_beside_each_level():
         ("投入", 16, [("预算配置", 16, [("在职人员控制率", 8), ("三公经费 变动率", 8)])]),
         ("过程", 16, [("预算执行", 16, [("预算完成率", 8), ("预算控制率", 8)])]),
     ]
-    assert "原表标明 58 分，可见下级合计 16 分" in (node(inferred.rubric.tree, "过程").explanation or "")
+    assert "原表标明 58.00 分，可见下级合计 16.00 分" in (node(inferred.rubric.tree, "过程").explanation or "")
 
 
 def test_sheet_12_rules_come_from_its_standards_with_their_parameters():
@@ -188,7 +188,7 @@ def test_every_mismatch_of_a_sheet_is_listed_in_one_run():
         (6, "三级指标", "完成质量", 25, None),
         (None, "总分", "合计", 100, 80),
     ]
-    assert "名称中标明 20 分" in inferred.mismatches[3].message
+    assert "名称中标明 20.00 分" in inferred.mismatches[3].message
 
 
 # --- standards → rules --------------------------------------------------------------------------------------
@@ -250,8 +250,11 @@ def test_infer_without_output_prints_the_yaml(capsys):
 @pytest.mark.parametrize(
     ("table", "lines"),
     [
-        (T12, [":25: 一级指标“过程”: 标明 58 分，下级合计 16 分", ": 总分: 应为 100 分"]),
-        (T14, [":6: 一级指标“前期准备工作”: 标明 30 分，下级合计 28 分（18 + 10）", ": 总分: 应为 100 分"]),
+        (T12, [":25: 一级指标“过程”: 标明 58.00 分，下级合计 16.00 分", ": 总分: 应为 100.00 分"]),
+        (
+            T14,
+            [":6: 一级指标“前期准备工作”: 标明 30.00 分，下级合计 28.00 分（18.00 + 10.00）", ": 总分: 应为 100.00 分"],
+        ),
         (BAD, [":2: 二级指标“预算编制”", ":4: 二级指标“预算执行”", ":6: 二级指标“质量”", ":6: 三级指标“完成质量”"]),
     ],
 )
@@ -268,7 +271,7 @@ def test_infer_lists_every_mismatch_exits_2_and_writes_nothing(capsys, tmp_path,
 def test_allow_partial_writes_the_visible_tree_marked_incomplete(capsys, tmp_path):
     out = tmp_path / "r14.yaml"
     code, _, err = run(capsys, "rubric", "infer", T14, "-o", out, "--allow-partial")
-    assert code == 0 and "注意：" in err and "标明 30 分，下级合计 28 分" in err
+    assert code == 0 and "注意：" in err and "标明 30.00 分，下级合计 28.00 分" in err
     rubric = load_rubric(out)
     assert rubric.declaration.title == "湛江市部门(单位)整体支出绩效自评评分表（不完整）"
     assert rubric.total_weight == 28 and "不完整：第 6 行 一级指标“前期准备工作”" in (rubric.declaration.source or "")
@@ -360,9 +363,9 @@ def test_diff_lists_indicators_added_removed_reweighted_and_reruled(capsys, tmp_
     code, stdout, _ = run(capsys, "rubric", "diff", old, new)
     assert code == 0 and "5 处变动" in stdout
     assert (
-        "分值变动：相关性：5 → 6" in stdout
+        "分值变动：相关性：5.00 → 6.00" in stdout
         and "计分规则变动：合理性：judgement → proportional（full_at 100）" in stdout
     )
-    assert "删除：执行中期评估（综合管理 / 中期评估 下，2 分）" in stdout
+    assert "删除：执行中期评估（综合管理 / 中期评估 下，2.00 分）" in stdout
     code, stdout, _ = run(capsys, "rubric", "diff", old, old)
     assert code == 0 and "无变动" in stdout

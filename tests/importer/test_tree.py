@@ -72,7 +72,7 @@ def test_unnamed_row_with_a_weight_no_gap_can_take_is_an_error(tmp_path):
     tree = rebuilt(path)
     assert [str(p) for p in tree.problems] == [
         "t.txt:27: 三级指标: 此行无指标名称与解释，仅有分值 2.5、得分 1.5，无法确定对应指标"
-        "（位置与分值相符的候选：“（原表未列名称）”1.5）"
+        "（位置与分值相符的候选：“（原表未列名称）”1.50）"
     ]
 
 
@@ -85,11 +85,12 @@ def test_unnamed_row_is_placed_by_its_explanation(tmp_path):
 def test_misplaced_groups_are_explained_by_weight_arithmetic():
     notes = {e.indicator.id: e.notes for e in rebuilt(SEED_TABLE).entries}
     assert notes["新增预算项目事前绩效评估"][0].startswith(
-        "原表印在“履职效能”之下（合并单元格向下填充），但履职效能 50 = 整体效能 50 已满；按名称与分值归入“管理效率”"
+        "原表印在“履职效能”之下（合并单元格向下填充），但履职效能 50.00 = 整体效能 50.00 已满；"
+        "按名称与分值归入“管理效率”"
     )
     assert notes["绩效管理制度建设"][1] == (
-        "原表印在“信息公开”之下（合并单元格向下填充），但信息公开 4 = 2 + 2 已满；"
-        "按名称与分值归入“绩效管理”（15 = 5 + 3 + 7）"
+        "原表印在“信息公开”之下（合并单元格向下填充），但信息公开 4.00 = 2.00 + 2.00 已满；"
+        "按名称与分值归入“绩效管理”（15.00 = 5.00 + 3.00 + 7.00）"
     )
     assert notes["绩效结果应用"] == ()
 

@@ -142,6 +142,8 @@ def _deduction_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
 def _evidence_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
     """Every check that reads the row's evidence: the recomputation, and a target against its actual."""
     yield from _recomputed_row(i, rubric)
+    if i.unscored and i.rule not in ("target", "budget_execution"):  # those two say it with their own checks
+        yield finding("SCORE_MISSING", i.id, f"“{i.label}”（分值 {fmt(i.weight)}）未填写得分，按 0 分计")
     if i.rule in _ONE_TEXT_COLUMN:  # only rows of the target-versus-actual forms
         yield from target_checks.execution_row(i, rubric)
         yield from target_checks.target_row(i, rubric)

@@ -8,6 +8,8 @@ fixed rubric's table, `layout` finds the header rows, the basic information and 
 indicator rows, `placement` places those without a known name and checks the weights, and `tree` makes them
 one entry per indicator; `evidence` takes scoring evidence from the reason texts; `convert` assembles and
 validates the record; `writer` writes it; `batch` imports many files. `text` holds the cell-text helpers.
+A region's own score sheet has no built-in rubric: `rubric_sheet` infers one off the table (`sheet_header`,
+`sheet_tree`, `standards`; `rubric_diff` compares two), and `sheet_record` reads the sheet's scores under it.
 """
 
 from toolkit.importer.convert import Imported, code_from, import_file, import_tables

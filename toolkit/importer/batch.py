@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from rich.console import Console
-from rich.table import Table
 
-from toolkit.core.numbers import fmt
 from toolkit.core.problems import InputError, Problem, display_path
 from toolkit.core.rubric import Rubric
 from toolkit.importer.convert import Imported, import_tables
+from toolkit.importer.sheet_record import is_score_sheet_rubric
 from toolkit.importer.writer import default_name, write
+from toolkit.report.console import import_table
 
 _RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -39,23 +40,17 @@ def expand(inputs: list[str]) -> list[Path]:
     return files
 
 
-def _targets(files: list[Path], output: Path, code: str | None) -> Path | None:
+def _targets(files: list[Path], output: Path, code: str | None, name: str | None = None) -> Path | None:
     """The single output file when `output` names one; checks that the options fit the inputs."""
     single = output.suffix in _RECORD_SUFFIXES and not output.is_dir()
     if single and len(files) != 1:
         raise InputError(
             [Problem(display_path(output), "", f"输入有 {len(files)} 个文件，输出应为文件夹而不是单个 .yaml 文件")]
         )
-    if code is not None and len(files) != 1:
-        raise InputError(
-            [
-                Problem(
-                    "--code",
-                    "",
-                    f"--code 只能用于导入单个文件（本次 {len(files)} 个）；多个文件的部门代码取自各自的文件名",
-                )
-            ]
-        )
+    for option, value in (("--code", code), ("--name", name)):
+        if value is not None and len(files) != 1:
+            message = f"{option} 只能用于导入单个文件（本次 {len(files)} 个）；多个文件的部门代码和名称取自各自的文件"
+            raise InputError([Problem(option, "", message)])
     return output if single else None
 
 
@@ -66,31 +61,42 @@ def import_all(
     code: str | None = None,
     year: int | None = None,
     force: bool = False,
+    name: str | None = None,
+    rubric_file: Path | None = None,
 ) -> list[Outcome]:
     """Import every input (under `rubric`, or each under the rubric or frame of its family when None); a bad
     file is an outcome with its problems, never a stop for the others; a file of several tables gives one
-    outcome per record."""
+    outcome per record. A record of a score-sheet rubric read from `rubric_file` names that file (relative to
+    the record), so that `score` and `run` find it."""
     files = expand(inputs)
     if not files:
         raise InputError([Problem(" ".join(inputs), "", "没有可导入的文件")])
-    single = _targets(files, output, code)
+    single = _targets(files, output, code, name)
     written: dict[Path, Path] = {}
     outcomes: list[Outcome] = []
     for source in files:
         try:
-            for imported in import_tables(source, rubric, code, year):
-                outcomes.append(_write_one(imported, single, output, written, force))
+            for imported in import_tables(source, rubric, code, year, name):
+                outcomes.append(_write_one(imported, single, output, written, force, rubric_file))
         except InputError as exc:
             outcomes.append(Outcome(source, "failed", problems=exc.problems))
     return outcomes
 
 
 def _write_one(
-    imported: Imported, single: Path | None, output: Path, written: dict[Path, Path], force: bool
+    imported: Imported,
+    single: Path | None,
+    output: Path,
+    written: dict[Path, Path],
+    force: bool,
+    rubric_file: Path | None = None,
 ) -> Outcome:
     """Write one imported record, refusing a second record of the same name in one run."""
     source = imported.source
     target = single or output / default_name(imported)
+    if rubric_file is not None and is_score_sheet_rubric(imported.record.rubric):
+        named = os.path.relpath(rubric_file.resolve(), target.parent.resolve())
+        imported = replace(imported, data={**imported.data, "rubric": Path(named).as_posix()})
     if target.resolve() in written:
         raise InputError(
             [
@@ -124,27 +130,6 @@ def report(outcomes: list[Outcome], console: Console, errors: Console, quiet: bo
             console.print(f"{display_path(outcome.source)}：修复 {len(repairs)} 处", markup=False, highlight=False)
             for repair in repairs:
                 console.print(f"  {repair}", soft_wrap=True, markup=False, highlight=False)
-    table = Table(title="导入结果", header_style="bold", title_justify="left")
-    for column in ("文件", "结果", "记录文件", "部门", "年度", "填报总分", "修复", "说明"):
-        table.add_column(column, overflow="fold")
-    for o in outcomes:
-        if o.imported is not None:
-            data = o.imported.data
-            total = data.get("stated_total")
-            table.add_row(
-                o.source.name,
-                "[green]已导入[/]",
-                display_path(o.output or ""),
-                data["department"]["name"],
-                str(data["year"]),
-                fmt(total) if total is not None else "—",
-                str(len(o.imported.repairs)),
-                o.imported.format,
-            )
-        else:
-            first = o.problems[0].message if o.problems else ""
-            more = f"（另有 {len(o.problems) - 1} 个问题）" if len(o.problems) > 1 else ""
-            table.add_row(o.source.name, "[red]失败[/]", "—", "—", "—", "—", "—", first + more)
-    console.print(table)
+    import_table(outcomes, console)
     done = sum(1 for o in outcomes if o.status == "imported")
     console.print(f"共 {len(outcomes)} 个文件：导入 {done} 个，失败 {len(outcomes) - done} 个。", highlight=False)

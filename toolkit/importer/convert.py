@@ -2,14 +2,16 @@
 
 A fixed rubric's table (the Guangzhou style) becomes one record by the path the rubric leads (layout → tree →
 evidence); a target-versus-actual table becomes one record per table under its frame (target_form →
-target_record). `--rubric` (the `rubric` argument) overrides the family the table is told to be.
+target_record); a region's own score sheet, under a rubric that asks for no budget block (one `rubric infer`
+wrote), becomes one record by sheet_record. `--rubric` (the `rubric` argument) overrides the family the table
+is told to be. What a reader left out of the grid (a hidden sheet) heads every record's repairs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from toolkit.core.problems import InputError, Problem
@@ -19,6 +21,7 @@ from toolkit.importer.evidence import extract
 from toolkit.importer.family import GUANGZHOU_RUBRIC, Verdict, detect
 from toolkit.importer.layout import Layout, locate
 from toolkit.importer.reading import Repair
+from toolkit.importer.sheet_record import ScoreSheet, is_score_sheet_rubric, read_score_sheet
 from toolkit.importer.sources import Grid, read_grid
 from toolkit.importer.target_form import read_tables
 from toolkit.importer.target_record import drafts
@@ -54,23 +57,42 @@ def code_from(path: Path) -> str | None:
 
 
 def import_file(
-    path: str | Path, rubric: Rubric | str | None = None, code: str | None = None, year: int | None = None
+    path: str | Path,
+    rubric: Rubric | str | None = None,
+    code: str | None = None,
+    year: int | None = None,
+    name: str | None = None,
 ) -> Imported:
     """Import one table file (the first table when it holds several); raises InputError listing every problem."""
-    return import_tables(path, rubric, code, year)[0]
+    return import_tables(path, rubric, code, year, name)[0]
 
 
 def import_tables(
-    path: str | Path, rubric: Rubric | str | None = None, code: str | None = None, year: int | None = None
+    path: str | Path,
+    rubric: Rubric | str | None = None,
+    code: str | None = None,
+    year: int | None = None,
+    name: str | None = None,
 ) -> list[Imported]:
     """Import every table of a file: under `rubric` when given, else under the rubric or frame its family
-    has (toolkit.importer.family); raises InputError listing every problem (file, row, what was expected)."""
+    has (toolkit.importer.family); a rubric asking for no budget block reads the table as a region's own score
+    sheet. `name` is the department's name where the table leaves it blank. Raises InputError listing every
+    problem (file, row, what was expected)."""
     path = Path(path)
     grid = read_grid(path)
     bound, chosen = _choose(grid, rubric)
-    if bound.is_frame:
-        return _import_target(path, grid, bound, chosen, code, year)
-    return [_import_fixed(path, grid, bound, code, year)]
+    if is_score_sheet_rubric(bound):
+        done = [_import_sheet(path, grid, bound, (code, year, name))]
+    elif name is not None:
+        message = f"--name 仅用于地区自有评分表（按 {bound.id} 导入的表格，部门名称取自表格本身）"
+        raise InputError([Problem(grid.file, "--name", message)])
+    elif bound.is_frame:
+        done = _import_target(path, grid, bound, chosen, code, year)
+    else:
+        done = [_import_fixed(path, grid, bound, code, year)]
+    # What the reader left out (a hidden sheet) heads every record's repairs, so the import report says so.
+    told = tuple(Repair(None, note) for note in grid.notes)
+    return [replace(d, repairs=told + d.repairs) for d in done] if told else done
 
 
 def _choose(grid: Grid, rubric: Rubric | str | None) -> tuple[Rubric, Repair | None]:
@@ -139,6 +161,58 @@ def _target_code(path: Path, code: str | None, shown: str, repairs: list[Repair]
     if problem is not None:
         raise InputError([Problem(shown, "department.code", f"部门代码“{made}”：{problem}")])
     return made
+
+
+def _import_sheet(path: Path, grid: Grid, rubric: Rubric, given: tuple[str | None, int | None, str | None]) -> Imported:
+    """A region's own score sheet under its rubric: the department and year given or printed, the scores read."""
+    code, year, name = given
+    shown = grid.file
+    sheet = read_score_sheet(path, grid, rubric)
+    problems = list(sheet.tree.problems)
+    code = _target_code(path, code, shown, sheet.tree.repairs)
+    name = name or sheet.name
+    if not name:
+        problems.append(Problem(shown, "部门名称", "表中没有填写单位（部门）名称，请用 --name 指定"))
+    year = year or sheet.year
+    if year is None:
+        problems.append(Problem(shown, "year", "表格标题中没有年度（如“2022年度”），请用 --year 指定"))
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: p.line or 0)[:MAX_PROBLEMS])
+    data = _sheet_data(path, grid, rubric, sheet, {"name": name, "code": code}, year)
+    try:
+        record = parse_record(data, f"{shown}（导入结果）", rubric)
+    except InputError as exc:
+        raise InputError([Problem(shown, p.field, f"导入结果无效：{p.message}") for p in exc.problems]) from None
+    return Imported(data, record, tuple(sheet.tree.repairs), path, grid.format)
+
+
+def _sheet_data(path: Path, grid: Grid, rubric: Rubric, sheet: ScoreSheet, department: dict, year: int | None) -> dict:
+    """The record of a score sheet: entries by id under a fixed rubric, rows as printed under a frame."""
+    entries = {e.indicator.id: _indicator(e) for e in sheet.tree.entries}
+    if rubric.is_frame:
+        rows = [
+            {"path": [g.label for g in e.indicator.groups], "name": e.indicator.id, **entries[e.indicator.id]}
+            for e in sheet.tree.entries
+        ]
+        indicators: object = rows + sheet.open_rows
+    else:
+        indicators = entries
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    general = "；".join(str(r) for r in sheet.tree.repairs if r.row is None)
+    return {
+        "schema": SCHEMA,
+        "format_version": FORMAT_VERSION,
+        "fictional": False,
+        "kind": rubric.declaration.kind,
+        "department": department,
+        "year": year,
+        "rubric": rubric.id,
+        "source": (
+            f"{sheet.title + '，' if sheet.title else ''}由 audit-toolkit import 自 {path.name}（{grid.format}，"
+            f"SHA-256 {digest}…）按评分表 {rubric.id} 导入{'；' + general if general else ''}"
+        ),
+        "indicators": indicators,
+    }
 
 
 def _import_fixed(path: Path, grid: Grid, bound: Rubric, code: str | None, year: int | None) -> Imported:

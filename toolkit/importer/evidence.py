@@ -17,6 +17,7 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _COUNTS = re.compile(
     rf"共[^\d。；;，,]{{0,8}}?(\d+)\s*{_UNIT}[^。；;]*?其中\s*(\d+)\s*{_UNIT}\s*(未|没有|逾期|超期|超时|不|按时|已|均)"
 )
+_MAX_COUNT_DIGITS = 9  # a count of contracts or projects; int() of a longer digit run is refused past 4300
 _FAILED_WORDS = ("未", "没有", "逾期", "超期", "超时", "不")
 _SENTENCE_END = "。！？!?；;"
 _CLAUSE_START = "，,。！？!?；;：:"
@@ -75,6 +76,8 @@ def _counts(text: str, quoted: str) -> tuple[dict[str, object], str | None]:
             else "原因栏未见“共N项……其中M项”，未能提取计分依据"
         )
     m = found[0]
+    if max(len(m.group(1)), len(m.group(2))) > _MAX_COUNT_DIGITS:
+        return {}, "原因栏“共…其中…”的数字位数过多，不像合同或项目数，未提取计分依据"
     total, part = int(m.group(1)), int(m.group(2))
     if part > total:
         return {}, f"原因栏“共{total}项，其中{part}项”前后矛盾，未提取计分依据"

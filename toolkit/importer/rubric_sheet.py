@@ -65,13 +65,9 @@ class Inferred:
 def infer_rubric(path: str | Path, rubric_id: str | None = None, sheet: int = 1) -> Inferred:
     """The rubric of sheet `sheet` of the table at `path`; InputError when the table holds no score sheet."""
     path = Path(path)
-    grid = read_grid(path)
-    headers = find_headers(grid.rows)
-    if not headers:
-        raise fail(path, "未找到评分表表头：应有一行写明一级指标、二级指标等各级指标名称")
+    grid, headers, sheets = read_sheets(path)
     if not 1 <= sheet <= len(headers):
         raise fail(path, f"表中共有 {len(headers)} 张评分表，没有第 {sheet} 张")
-    sheets = [_read(grid, headers, n) for n in range(len(headers))]
     read = sheets[sheet - 1]
     found = tuple(mismatches(read))
     builder = _Builder()
@@ -101,6 +97,23 @@ def infer_rubric(path: str | Path, rubric_id: str | None = None, sheet: int = 1)
     return Inferred(rubric, found, tuple(builder.rules), spans, sheet, display_path(path))
 
 
+def read_sheets(path: Path, grid: Grid | None = None) -> tuple[Grid, list[Header], list[Sheet]]:
+    """The table at `path` (read unless given), the header of every score sheet in it and each sheet's tree;
+    InputError when it holds none."""
+    grid = grid or read_grid(path)
+    headers = find_headers(grid.rows)
+    if not headers:
+        raise fail(path, "未找到评分表表头：应有一行写明一级指标、二级指标等各级指标名称")
+    return grid, headers, [_read(grid, headers, n) for n in range(len(headers))]
+
+
+def leaf_ids(sheet: Sheet) -> dict[Draft, str]:
+    """The indicator id `rubric infer` gives each weighted row of a sheet (the same rows, the same ids)."""
+    builder = _Builder()
+    builder.nodes(sheet.tree)
+    return builder.ids
+
+
 def _read(grid: Grid, headers: list[Header], at: int) -> Sheet:
     """Sheet `at` (from 0): the rows below its header, up to the next header."""
     end = headers[at + 1].first if at + 1 < len(headers) else len(grid.rows)
@@ -113,6 +126,7 @@ class _Builder:
     def __init__(self) -> None:
         self.used: set[str] = set()
         self.rules: list[RuleSource] = []
+        self.ids: dict[Draft, str] = {}
 
     def nodes(self, drafts: list[Draft] | tuple[Draft, ...], parent: str = "") -> tuple[Node, ...]:
         return tuple(n for at, d in enumerate(drafts, 1) if (n := self.node(d, parent, at)) is not None)
@@ -121,6 +135,7 @@ class _Builder:
         if d.weight is None:
             return None  # only in an incomplete sheet: the mismatch says so
         ident, name = self._id(d, parent, at)
+        self.ids[d] = ident
         explanation = " ".join(d.explanation) or None
         common = {"id": ident, "name": name, "placeholder": d.name is None}
         if d.open_from is not None:
@@ -149,7 +164,8 @@ class _Builder:
 
 def _open(d: Draft) -> dict:
     assert d.open_from is not None
-    return {"open": OpenGroup(levels=(level_name(d.open_from.level),)), "leaf_rule": Judgement(type="judgement")}
+    # The department-specific row stands where the indicators will: records bring them right under the group.
+    return {"open": OpenGroup(levels=()), "leaf_rule": Judgement(type="judgement")}
 
 
 def _open_note(d: Draft) -> str:

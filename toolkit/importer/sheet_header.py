@@ -21,11 +21,16 @@ _WEIGHT_WORDS = ("权重", "分值", "分数", "标准分", "满分")
 _SCORE = "得分"
 _EXPLANATION_WORDS = ("指标解释", "指标说明", "指标内涵", "指标释义", "考核内容", "评价要点")
 _STANDARD_WORDS = ("评分标准", "评价标准", "评分细则", "计分方法", "评分方法", "评分办法", "扣分标准")
+_SCORE_WORDS = (_SCORE, "自评分", "评分", "评价得分")
+_REASON_WORDS = ("扣分原因", "扣分理由", "扣分说明", "得分说明", "评分说明", "自评说明", "未达标原因", "偏差原因")
+_MEASURE_WORDS = ("改进措施", "整改措施")
 _HEADER_WORDS = frozenset(
-    {"评价指标", "指标", "名称", "指标名称", "序号", "扣分原因", "备注", "自评得分", "评价得分", _SCORE}
+    {"评价指标", "指标", "名称", "指标名称", "序号", "备注", "自评得分", "评价得分", _SCORE}
     | set(_WEIGHT_WORDS)
     | set(_EXPLANATION_WORDS)
     | set(_STANDARD_WORDS)
+    | set(_REASON_WORDS)
+    | set(_MEASURE_WORDS)
 )
 
 
@@ -42,6 +47,9 @@ class Columns:
     weights: dict[int, int]  # level -> the column holding its weights
     explanation: int | None
     standard: int | None
+    score: int | None = None  # the self score of each row (a 得分 column that holds no weights)
+    reason: int | None = None  # 扣分原因 and the like
+    measure: int | None = None  # 改进措施
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +128,22 @@ def _columns(labels: list[str]) -> Columns:
         weights=weights,
         explanation=_first(labels, _EXPLANATION_WORDS),
         standard=_first(labels, _STANDARD_WORDS),
+        score=_score_column(labels, set(weights.values()) | set(ordered)),
+        reason=_first(labels, _REASON_WORDS),
+        measure=_first(labels, _MEASURE_WORDS),
     )
+
+
+def _score_column(labels: list[str], taken: set[int]) -> int | None:
+    """The last column headed 得分 (自评分, 评价得分 …) that holds neither a level nor its weights."""
+    found = [
+        col
+        for col, label in enumerate(labels)
+        if col not in taken
+        and any(w in label for w in _SCORE_WORDS)
+        and not any(w in label for w in (*_STANDARD_WORDS, *_REASON_WORDS))
+    ]
+    return found[-1] if found else None
 
 
 def _level_left_of(col: int, levels: dict[int, int]) -> int | None:

@@ -40,6 +40,9 @@ class Draft:
     last_row: int = 0
     explanation: list[str] = field(default_factory=list)
     standard: list[str] = field(default_factory=list)
+    scores: list[str] = field(default_factory=list)  # the 得分 cells of its rows (a score sheet filled in)
+    reasons: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
     children: list[Draft] = field(default_factory=list)
     open_from: Draft | None = None  # the department-specific row that made this group open
 
@@ -181,9 +184,16 @@ def _start(row: Row, level: int, text: str, columns: Columns) -> Draft:
 
 
 def _continue(draft: Draft, row: Row, columns: Columns) -> None:
-    """A row that belongs to `draft`: its explanation and standard texts are added, its row is counted."""
+    """A row that belongs to `draft`: its explanation, standard, score and reason texts are added, its row is
+    counted."""
     draft.last_row = row.number
-    for col, texts in ((columns.explanation, draft.explanation), (columns.standard, draft.standard)):
+    for col, texts in (
+        (columns.explanation, draft.explanation),
+        (columns.standard, draft.standard),
+        (columns.score, draft.scores),
+        (columns.reason, draft.reasons),
+        (columns.measure, draft.measures),
+    ):
         text = clean(row.cell(col)) if col is not None else ""
         if text:
             texts.append(text)

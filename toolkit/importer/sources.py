@@ -56,6 +56,7 @@ class Grid:
     format: str  # Chinese description, e.g. "制表符分隔文本（UTF-8）"
     rows: tuple[Row, ...]
     row_word: str = "行"  # how `Row.number` is called in messages
+    notes: tuple[str, ...] = ()  # what the reader left out and why (a hidden sheet, say): told in the import report
 
 
 def fail(path: Path, message: str, line: int | None = None) -> InputError:

@@ -57,5 +57,15 @@ def _csv_rows(path: Path, text: str) -> list[Row]:
             if len(rows) >= sources.MAX_ROWS:
                 break
     except csv.Error as exc:
-        raise fail(path, f"CSV 格式错误：{exc}", reader.line_num) from None
+        raise fail(path, _csv_message(str(exc)), reader.line_num) from None
     return rows
+
+
+def _csv_message(error: str) -> str:
+    """The csv module's error in Chinese: what is wrong with the text, and what it is likely to mean."""
+    if "field larger than field limit" in error:
+        limit = f"{csv.field_size_limit():,}"
+        return f"CSV 格式错误：有一格超过 {limit} 个字符（多半是某个引号没有配对，其后全文被读成一格），不像自评表"
+    if "new-line character" in error:
+        return "CSV 格式错误：未加引号的单元格中有换行符（请在 Excel 中另存为 CSV 后再导入）"
+    return "CSV 格式错误：无法按逗号分隔文本读取（引号或分隔符不成对），请在 Excel 中另存为 CSV 或 TSV 后再导入"
