@@ -66,6 +66,7 @@ def _published_department(tmp_path: Path) -> tuple[Path, Path]:
     result = {"department": "广州市黄埔区政务服务数据管理局", "year": 2022, "code": "huangpu-zwsj", "total": 94.2}
     (folder / "result.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     (folder / "audit.html").write_text("report", encoding="utf-8")
+    (folder / "audit.docx").write_bytes(b"word")
     [job] = plan([record], out, force=False).jobs
     job.fingerprint.record()
     return record, out
@@ -76,6 +77,13 @@ def test_an_unchanged_department_is_planned_as_skipped_with_its_last_result(tmp_
     again = plan([record], out, force=False)
     assert again.jobs == [] and [(o.status, o.total) for o in again.known] == [(Status.SKIPPED, 94.2)]
     assert [job.record_path for job in plan([record], out, force=True).jobs] == [record]
+
+
+def test_a_format_asked_for_that_the_folder_lacks_makes_the_department_run_again(tmp_path):
+    record, out = _published_department(tmp_path)
+    [job] = plan([record], out, force=False, formats=("html", "docx", "pdf")).jobs  # no audit.pdf yet
+    assert job.formats == ("html", "docx", "pdf")
+    assert plan([record], out, force=False, formats=("html",)).jobs == []  # fewer formats: still current
 
 
 def test_adding_a_review_makes_an_unchanged_department_run_again(tmp_path):

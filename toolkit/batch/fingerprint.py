@@ -63,3 +63,8 @@ class Fingerprint:
     def record(self) -> Path:
         """Keep the digest in the marker; call it only after every output of the step is written."""
         return write_text(self.marker, self.digest)
+
+    def clear(self) -> None:
+        """Forget the marker before the step replaces its outputs: a step stopped halfway never looks current,
+        even when it runs again on the very inputs the marker names (a forced run)."""
+        self.marker.unlink(missing_ok=True)

@@ -1,0 +1,255 @@
+"""What a run will do, decided before any worker starts: the record files it finds, where each department is
+published, which are unchanged (skipped) and which two records claim one department and year.
+
+Discovery takes regular files named `*.yaml`/`*.yml` that are neither reviews nor rubrics: a folder can hold a
+rubric file beside the records that name it, and a directory can carry a record-like name; both are left out
+with a note instead of failing as records every time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from toolkit.batch.fingerprint import Fingerprint
+from toolkit.batch.notebook import Kind, Status, StepResult
+from toolkit.batch.provenance import toolkit_fingerprint
+from toolkit.core.paths import DEPARTMENT_NOTEBOOK, PARAMS_DIR
+from toolkit.core.problems import InputError, display_path
+from toolkit.core.record import YEAR_MAX, YEAR_MIN, Record, code_problem, load_record
+from toolkit.core.rubric import SCHEMA as RUBRIC_SCHEMA
+from toolkit.review.files import SUFFIX as REVIEW_SUFFIX
+from toolkit.review.files import review_path_for
+from toolkit.summary.roster import RESULT_FILE
+
+FINGERPRINT_FILE = ".fingerprint"
+PUBLISHED = ("audit.html", RESULT_FILE)  # a department is current only while both are there
+_RUBRIC_MARK = re.compile(rf"^schema:\s*['\"]?{re.escape(RUBRIC_SCHEMA)}\b|^tree:", re.MULTILINE)
+_HEAD_BYTES = 64 * 1024  # a rubric says so in its first lines; a record is never read whole here
+
+
+@dataclass(frozen=True)
+class Job:
+    """One department to execute in a worker; `fingerprint` is None for a record that does not load."""
+
+    record_path: Path
+    out_dir: Path
+    fingerprint: Fingerprint | None
+    rubric: str | None
+    formats: tuple[str, ...] = ("html", "docx")  # toolkit.report.formats.DEFAULT_FORMATS; chosen by `run --formats`
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one department in a run."""
+
+    record_path: str
+    status: Status
+    message: str
+    department: str | None = None
+    year: int | None = None
+    code: str | None = None
+    total: float | None = None
+    grade: str | None = None
+    fictional: bool = False
+    out_dir: str | None = None
+    seconds: float = 0.0
+    kind: Kind = Kind.DEPARTMENT
+
+    @property
+    def status_label(self) -> str:
+        """The status as the status table and the index show it."""
+        return self.status.label
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The record files found, and the files and folders passed over, each with why (in Chinese)."""
+
+    records: tuple[Path, ...]
+    passed_over: tuple[str, ...] = ()
+
+
+def is_rubric_file(path: Path) -> bool:
+    """True when the file declares itself a rubric (its schema, or a `tree` of indicators at the top level)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return _RUBRIC_MARK.search(head) is not None
+
+
+def _scan(folder: Path) -> Discovery:
+    """The records of one folder, in name order; directories and rubric files passed over with a note."""
+    records, notes = [], []
+    for path in sorted(folder.glob("*.y*ml")):
+        if path.name.endswith(REVIEW_SUFFIX) and not path.is_dir():
+            continue
+        if not path.is_file():
+            notes.append(f"{display_path(path)} 不是普通文件（是文件夹或特殊文件），已跳过")
+        elif is_rubric_file(path):
+            notes.append(f"{display_path(path)} 是评价指标体系文件，不是部门记录，已跳过")
+        else:
+            records.append(path)
+    return Discovery(tuple(records), tuple(notes))
+
+
+def find_records(paths: Sequence[str | Path] | None) -> Discovery:
+    """Record files named on the command line, or found in folders (default: params/), with what was passed over."""
+    records: list[Path] = []
+    notes: list[str] = []
+    for entry in [Path(p) for p in (paths or [PARAMS_DIR])]:
+        if entry.is_dir():
+            found = _scan(entry)
+            records += found.records
+            notes += found.passed_over
+        else:
+            records.append(entry)
+    return Discovery(tuple(records), tuple(notes))
+
+
+def discover(paths: Sequence[str | Path] | None) -> list[Path]:
+    """Record files named on the command line, or found in folders (default: params/); reviews excluded."""
+    return list(find_records(paths).records)
+
+
+def record_set(paths: Sequence[str | Path] | None) -> list[Path]:
+    """Every record in the folders a run draws its records from (a named file: its folder), reviews excluded.
+
+    Running one department re-summarises the whole set it belongs to, not that department alone."""
+    entries = [Path(p) for p in (paths or [PARAMS_DIR])]
+    folders = [f for f in dict.fromkeys(e if e.is_dir() else e.parent for e in entries) if f.is_dir()]
+    return discover(folders) if folders else []  # discover([]) would mean the default folder
+
+
+def place(record_path: Path, out_root: Path, rubric: str | None) -> tuple[Record | None, Path]:
+    """The record (None when it does not load) and the output folder its department is published in."""
+    try:
+        record = load_record(record_path, rubric)
+    except InputError:
+        return None, _where_broken(record_path, out_root)
+    return record, out_root / str(record.year) / record.department.code
+
+
+def _fingerprint(record_path: Path, rubric_sha256: str, out_dir: Path, formats: tuple[str, ...]) -> Fingerprint:
+    """What a department's outputs are made from: its record and review, the rubric, the notebook, the toolkit;
+    current while result.json and the report in every format asked for are there (asking for PDF later makes it)."""
+    review = review_path_for(record_path)
+    inputs = {
+        "record": record_path,
+        # A folder named like a review is no review: left out here, the notebook says why it cannot read it.
+        "review": review if review.is_file() else None,
+        "rubric": rubric_sha256.encode(),
+        "notebook": DEPARTMENT_NOTEBOOK,
+        "toolkit": toolkit_fingerprint().encode(),
+    }
+    published = {*PUBLISHED, *(f"audit.{extension}" for extension in formats)}
+    return Fingerprint.of(inputs, out_dir / FINGERPRINT_FILE, [out_dir / name for name in sorted(published)])
+
+
+def _where_broken(record_path: Path, out_root: Path) -> Path:
+    """An output folder for a record that does not load: by its year and code if readable, else its file name."""
+    try:
+        data = yaml.safe_load(record_path.read_text(encoding="utf-8"))
+        year, code = data["year"], data["department"]["code"]
+        # Only a year and a code the record check would accept name a folder: a 300-digit year or a code of
+        # summary.html must not become a path (too long for the file system, or a file of the summary).
+        if isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX and isinstance(code, str) and not code_problem(code):
+            return out_root / str(year) / code
+    except Exception:  # any unreadable shape: fall back to the file name
+        pass
+    return out_root / "invalid" / record_path.stem
+
+
+def previous_result(out_dir: Path) -> dict[str, Any] | None:
+    """The department's last result.json object, or None when there is none or it does not parse."""
+    try:
+        return json.loads((out_dir / RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Records split into jobs to execute and outcomes already known (unchanged departments: skipped)."""
+
+    jobs: list[Job]
+    known: list[Outcome]
+
+
+def plan(
+    record_paths: list[Path],
+    out_root: Path,
+    force: bool,
+    rubric: str | None = None,
+    formats: tuple[str, ...] = ("html", "docx"),
+) -> Plan:
+    """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
+
+    Two records of one department and year would publish into one folder, the winner changing from run to
+    run: both fail, naming each other, and neither is run."""
+    placed = [(path, *place(path, out_root, rubric)) for path in record_paths]
+    folders: dict[Path, list[tuple[Path, Record | None]]] = {}
+    for path, record, out_dir in placed:
+        folders.setdefault(out_dir, []).append((path, record))
+    jobs, known = [], []
+    for path, record, out_dir in placed:
+        shared = folders[out_dir]
+        others = [(p, r) for p, r in shared if p.resolve() != path.resolve()] if len(shared) > 1 else []
+        if record is None:
+            # Its error notebook must not land in the folder of another record's department.
+            jobs.append(Job(path, out_root / "invalid" / path.stem if others else out_dir, None, rubric, formats))
+            continue
+        if twins := [p for p, r in others if r is not None]:
+            known.append(_duplicate(path, record, out_dir, twins))
+            continue
+        fingerprint = _fingerprint(path, record.rubric.sha256, out_dir, formats)
+        previous = previous_result(out_dir) if not force and fingerprint.is_current() else None
+        if previous is not None:
+            known.append(outcome_from(previous, path, StepResult(Status.SKIPPED, "输入未变化"), out_dir))
+        else:
+            jobs.append(Job(path, out_dir, fingerprint, rubric, formats))
+    return Plan(jobs, known)
+
+
+def _duplicate(path: Path, record: Record, out_dir: Path, twins: list[Path]) -> Outcome:
+    """The failed outcome of a record whose department and year another record of the run also has."""
+    others = "、".join(display_path(p) for p in twins)
+    message = (
+        f"重复的部门代码和年度：{others} 也是 {record.year} 年度的 {record.department.code}，"
+        "两份记录均未运行；请修改其中一份的部门代码或年度"
+    )
+    return Outcome(
+        display_path(path),
+        Status.FAILED,
+        message,
+        department=record.department.name,
+        year=record.year,
+        code=record.department.code,
+        fictional=record.data.fictional,
+        out_dir=str(out_dir),
+    )
+
+
+def outcome_from(result: dict[str, Any], path: Path, step: StepResult, out_dir: Path) -> Outcome:
+    """A department's outcome: the step's status, message and time, with the figures of its result.json."""
+    return Outcome(
+        record_path=display_path(path),
+        status=step.status,
+        message=step.message,
+        department=result.get("department"),
+        year=result.get("year"),
+        code=result.get("code"),
+        total=result.get("audited_total", result.get("total")),
+        grade=result.get("audited_grade", result.get("grade")),
+        fictional=bool(result.get("fictional")),
+        out_dir=str(out_dir),
+        seconds=step.seconds,
+    )
