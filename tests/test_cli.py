@@ -71,7 +71,7 @@ def test_score_json_contract(capsys):
 def test_score_table_in_chinese(capsys):
     code, out, _ = run(capsys, "score", SEED)
     assert code == 0
-    assert "总分 94.2，等级 优" in out and "履职效能 46.38/50" in out and "BUDGET_SUM_MISMATCH" in out
+    assert "总分 94.20，等级 优" in out and "履职效能 46.38/50" in out and "BUDGET_SUM_MISMATCH" in out
 
 
 def test_strict_passes_when_only_warnings(capsys):

@@ -99,7 +99,7 @@ def test_summary_stored_outputs_are_the_shipped_departments():
 
 def test_review_panel_runs_under_nbval_without_its_widget_output_compared():
     panel = _code_cells("review.ipynb")[-1]
-    assert "open_review(record_path)" in panel.source
+    assert "open_review(records, department)" in panel.source
     assert "# NBVAL_IGNORE_OUTPUT" in panel.source.splitlines()  # widget reprs carry random ids and today's date
 
 

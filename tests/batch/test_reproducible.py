@@ -1,4 +1,5 @@
-"""Two runs on the same inputs give byte-identical published files (HTML, XLSX, JSON, CSV)."""
+"""Two runs on the same inputs give byte-identical published files (HTML, Word, XLSX, JSON, CSV); the PDF's
+reproducibility is tested in tests/report/test_documents.py (it needs Chromium)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _published(out: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(out)): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.suffix in (".html", ".xlsx", ".json", ".csv")
+        if p.is_file() and p.suffix in (".html", ".docx", ".xlsx", ".json", ".csv")
     }
 
 
@@ -43,7 +44,9 @@ def test_two_runs_with_source_date_epoch_are_byte_identical(tmp_path):
         "2022/summary.html",
         "2022/summary.xlsx",
         "2022/summary.json",
+        "2022/summary.docx",
         "2022/huangpu-zwsj/audit.html",
+        "2022/huangpu-zwsj/audit.docx",
         "2022/huangpu-zwsj/result.json",
         "index.html",
     } <= a.keys()

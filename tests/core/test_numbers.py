@@ -56,20 +56,29 @@ def test_rounding_mode_labels_are_chinese():
     assert [m.label for m in RoundingMode] == ["四舍五入", "银行家舍入", "截尾"]
 
 
-@pytest.mark.parametrize(("value", "text"), [(D("94.20"), "94.2"), (D("3"), "3"), (D("9.888"), "9.89"), (None, "—")])
-def test_fmt_drops_trailing_zeros(value, text):
+@pytest.mark.parametrize(("value", "text"), [(D("94.2"), "94.20"), (D("3"), "3.00"), (D("9.888"), "9.89"), (None, "—")])
+def test_fmt_prints_two_decimals(value, text):
     assert fmt(value) == text
 
 
 def test_fmt_text_depends_on_value_and_places_only():
-    assert [fmt(D("2.50")), fmt(D("2.5")), fmt(D("2.500000"))] == ["2.5", "2.5", "2.5"]
+    assert [fmt(D("2.50")), fmt(D("2.5")), fmt(D("2.500000"))] == ["2.50", "2.50", "2.50"]
     assert [fmt(D("0.125"), 3), fmt(D("0.125")), fmt(D("0.125"), 2)] == ["0.125", "0.13", "0.13"]
-    assert [fmt(D("1E+1")), fmt(D("10.00")), fmt(10)] == ["10", "10", "10"]
-    assert [fmt(D("-0.00")), fmt(D("0"))] == ["0", "0"]
-    assert fmt(D("-1.5")) == "-1.5"
+    assert [fmt(D("1E+1")), fmt(D("10.00")), fmt(10)] == ["10.00", "10.00", "10"]  # a count (int) stays a count
+    assert [fmt(D("-0.00")), fmt(D("0"))] == ["0.00", "0.00"]
+    assert fmt(D("-1.5")) == "-1.50"
 
 
 def test_fmt2_and_percent():
     assert fmt2(D("11887.73")) == "11,887.73"
     assert fmt2(D("0")) == "0.00"
     assert percent(D("0.9888")) == "98.88%"
+
+
+def test_a_value_too_large_for_any_score_is_printed_as_written_not_a_crash():
+    # A 27-digit weight in a mistyped table reaches the import's messages (fuzz seed 3, table:2005).
+    from toolkit.core.numbers import fmt, fmt2
+
+    assert fmt(D("1" * 27)) == "1" * 27
+    assert fmt2(D("1E+30")) == "1" + "0" * 30
+    assert fmt(D("94.2")) == "94.20"

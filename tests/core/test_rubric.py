@@ -99,11 +99,11 @@ def test_validation_reports_every_problem_at_once_with_its_line():
         load_rubric(FIXTURES / "bad-rubric.yaml")
     found = {(p.field, p.line): p.message for p in caught.value.problems}
     expected = {
-        ("tree", 11): "一级指标分值合计 60 + 30 = 90，应为 100",
-        ("tree[0].weight", 13): "下级合计 30 + 20 = 50",
+        ("tree", 11): "一级指标分值合计 60.00 + 30.00 = 90.00，应为 100.00",
+        ("tree[0].weight", 13): "下级合计 30.00 + 20.00 = 50.00",
         ("tree[0].children[1].rule", 20): "从高到低",
         ("tree[1].children[0].id", 26): "ID “甲一” 重复",
-        ("tree[1].children[0].rule", 28): "各项分值合计 6，不等于指标分值 10",
+        ("tree[1].children[0].rule", 28): "各项分值合计 6.00，不等于指标分值 10.00",
         ("tree[1].children[1].rule", 31): "缺少计分规则",
     }
     for where, text in expected.items():

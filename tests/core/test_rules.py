@@ -48,9 +48,9 @@ def test_proportional_full_marks_from_a_lower_threshold():
 @pytest.mark.parametrize(
     ("full_at", "rate", "formula"),
     [
-        (D(100), D("98.88"), "10 × 98.88%"),  # the seed: weight × execution rate
-        (D(100), D(120), "10 × 100%"),  # capped
-        (D(95), D("47.5"), "10 × 47.5% ÷ 95%"),
+        (D(100), D("98.88"), "10.00 × 98.88%"),  # the seed: weight × execution rate
+        (D(100), D(120), "10.00 × 100.00%"),  # capped
+        (D(95), D("47.5"), "10.00 × 47.50% ÷ 95.00%"),
     ],
 )
 def test_proportional_formula_says_the_share_only_when_full_marks_come_below_100(full_at, rate, formula):
@@ -156,7 +156,7 @@ def test_tiers_out_of_order_or_above_weight_are_rule_problems():
     rule = Tiers(type="tiers", tiers=[{"min": 80, "score": 4}, {"min": 90, "score": 6}])
     problems = rule.weight_problems(D(5))
     assert any("从高到低" in p for p in problems)
-    assert any("第 2 档得分 6 超过分值 5" in p for p in problems)
+    assert any("第 2 档得分 6.00 超过分值 5.00" in p for p in problems)
     assert TIERS.weight_problems(D(5)) == []
 
 
@@ -172,7 +172,7 @@ def test_checklist_adds_points_of_items_met(met, expected):
 
 def test_checklist_items_must_add_up_to_weight_and_be_unique():
     assert CHECKLIST.weight_problems(D(3)) == []
-    assert CHECKLIST.weight_problems(D(4)) == ["各项分值合计 3，不等于指标分值 4"]
+    assert CHECKLIST.weight_problems(D(4)) == ["各项分值合计 3.00，不等于指标分值 4.00"]
     dup = Checklist(type="checklist", items=[{"id": "a", "points": 1}, {"id": "a", "points": 1}])
     assert dup.weight_problems(D(2)) == ["检查项 a 重复"]
 

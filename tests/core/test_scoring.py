@@ -278,5 +278,5 @@ def test_rows_written_alike_with_other_evidence_get_their_own_recomputation(scor
 
     assert [c for c, _ in row_findings(close)] == ["DEDUCTION_TEXT_MISMATCH", "ROUNDING_DIFFERENCE"]
     assert [c for c, _ in row_findings(far)] == ["DEDUCTION_TEXT_MISMATCH", "RECOMPUTED_MISMATCH"]
-    assert "依据重算 10 × 80% = 8，" in row_findings(far)[1][1]
+    assert "依据重算 10.00 × 80.00% = 8.00，" in row_findings(far)[1][1]
     assert row_findings(close)[0] == row_findings(far)[0]  # the written part: the same finding

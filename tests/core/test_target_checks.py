@@ -133,7 +133,7 @@ def test_execution_score_is_weight_times_executed_over_budget_half_up():
     budget = next(i for i in result.indicators if i.rule == "budget_execution")
     assert (budget.recomputed_score, budget.self_score) == (Decimal("8.77"), Decimal(9))
     found = next(f for f in result.findings if f.code == "EXECUTION_SCORE_MISMATCH")
-    assert "10 × 45.6 ÷ 52" in found.message and "8.77" in found.message
+    assert "10.00 × 45.60 ÷ 52.00" in found.message and "8.77" in found.message
 
 
 def test_a_missed_at_least_target_recomputes_to_weight_times_ratio():

@@ -56,8 +56,10 @@ def test_target_table_has_one_row_per_indicator_with_met_and_scores(demo):
         "重算分",
     ]
     assert len(body) == 8  # every indicator row of the form; the budget execution row is in the budget section
-    assert ["产出指标", "数量指标", "项目区受益农户数量", "≥500户", "460户", "未达成", "20", "20", "18.4"] in body
-    assert ["产出指标", "成本指标", "亩均建后管护成本", "≤80元/亩", "96元/亩", "未达成", "10", "8.33", "8.33"] in body
+    households = ["产出指标", "数量指标", "项目区受益农户数量", "≥500户", "460户", "未达成", "20.00", "20.00", "18.40"]
+    assert households in body
+    upkeep = ["产出指标", "成本指标", "亩均建后管护成本", "≤80元/亩", "96元/亩", "未达成", "10.00", "8.33", "8.33"]
+    assert upkeep in body
     qualitative = next(r for r in body if r[2] == "农田基础设施条件")
     assert qualitative[5] == "无法判断" and qualitative[8] == "—"
     assert sum(r[5] == "达成" for r in body) == 5
@@ -73,7 +75,7 @@ def test_goals_section_carries_the_target_comparison_and_its_chart(demo):
 def test_clean_project_meets_every_target(clean):
     body = _rows(clean.targets())[1:]
     assert len(body) == 6 and all(r[5] == "达成" for r in body)
-    assert ["产出指标", "数量指标", "受益农户数", "≥500户", "520户", "达成", "20", "20", "20"] in body
+    assert ["产出指标", "数量指标", "受益农户数", "≥500户", "520户", "达成", "20.00", "20.00", "20.00"] in body
 
 
 def test_budget_section_shows_the_execution_block_recomputed(demo):
@@ -81,17 +83,17 @@ def test_budget_section_shows_the_execution_block_recomputed(demo):
     text = repr(fragment)
     rows = _rows(fragment)
     assert ["年度资金总额", "52.00", "52.00", "45.60", "87.69%"] in rows
-    assert ["其中：本年财政拨款", "40.00", "40.00", "36.60", "91.5%"] in rows
+    assert ["其中：本年财政拨款", "40.00", "40.00", "36.60", "91.50%"] in rows
     assert not any("其他资金" in cell for r in rows for cell in r)  # left blank on the form
-    assert ["得分（分值 10）", "9", "8.77"] in rows
-    assert "重算得分 8.77 分，自评 9 分，高于重算 0.23 分" in text
+    assert ["得分（分值 10.00）", "9.00", "8.77"] in rows
+    assert "重算得分 8.77 分，自评 9.00 分，高于重算 0.23 分" in text
     assert "部分工程尾款待竣工决算审计后支付" in text
     assert "总预算" not in text
 
 
 def test_clean_budget_section_agrees(clean):
     text = repr(clean.budget())
-    assert "预算执行率为 98%（填报 98%，一致）" in text and "与重算一致" in text
+    assert "预算执行率为 98.00%（填报 98.00%，一致）" in text and "与重算一致" in text
 
 
 def test_no_budget_composition_chart_without_a_budget(demo):

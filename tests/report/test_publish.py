@@ -63,7 +63,7 @@ def test_report_fetches_nothing(seed_html):
 
 def test_report_footer_records_provenance(seed_html, seed_result):
     footer = seed_html[seed_html.index('<footer class="provenance">') :]
-    assert "gz-dept-overall-2022（版本 2022.1）" in footer
+    assert f"gz-dept-overall-2022（版本 2022.1，SHA-256 {seed_result.rubric_sha256[:16]}）" in footer
     assert f"audit-toolkit {__version__}" in footer
     assert seed_result.record_sha256[:16] in footer
     assert re.search(r"生成时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", footer)

@@ -55,25 +55,29 @@ def decimals_of(value: Decimal) -> int:
 
 # Not cached: hashing a Decimal with decimals costs more than formatting it, and most numbers formatted
 # per record (scores, recomputations, differences) are new objects.
+# Rounding to two decimals needs the integer digits plus two within the decimal context's 28 digits; a value
+# that large is no score or amount (a mistyped table reaches messages), and is printed as it was written.
+_DIGITS_SHOWN = 24
+
+
 def fmt(value: Decimal | int | None, places: int = 2) -> str:
-    """A score as people write it: 94.2, 9.88, 3 (trailing zeros dropped, at most `places` decimals)."""
+    """A score or amount as a report prints it: always two decimals (94.20, 3.00, 0.00), more only where
+    `places` allows and the value has them (evidence: 0.9876 with places=4); counts (int) as they are."""
     if value is None:
         return "—"
-    if not value:
-        return "0"  # without the sign of a negative zero
     if isinstance(value, int):  # counts: 11 contracts
         return str(value)
-    text = str(value)
-    if "E" in text:  # str() writes 1E+1 and 1E-7; people write 10 and 0.0000001
-        text = f"{value:f}"
-    dot = text.find(".")
-    if dot >= 0 and len(text) - dot - 1 > places:
-        text = f"{round_to(value, places, RoundingMode.HALF_UP):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    if not value.is_finite() or value.adjusted() >= _DIGITS_SHOWN:  # beyond any score: shown as written
+        return f"{value:f}"
+    shown = min(max(decimals_of(value), 2), max(places, 2))
+    rounded = round_to(value, shown, RoundingMode.HALF_UP)
+    return f"{rounded if rounded else abs(rounded):f}"  # 0.00, never the sign of a negative zero
 
 
 def fmt2(value: Decimal | None) -> str:
     """Exactly two decimals, as amounts and scores are printed in reports."""
+    if value is not None and (not value.is_finite() or value.adjusted() >= _DIGITS_SHOWN):
+        return f"{value:f}"
     return "—" if value is None else f"{round_to(value, 2, RoundingMode.HALF_UP):,.2f}"
 
 

@@ -281,6 +281,47 @@ class DepartmentReport:
         return review_path_for(self.record.path).name
 
     @property
+    def record_file(self) -> str:
+        return Path(self.result.record_path).name
+
+    @property
+    def rubric_title(self) -> str:
+        return self.record.rubric.declaration.title
+
+    @property
+    def rubric_source(self) -> str | None:
+        """What the rubric implements: the policy or published form it was taken from."""
+        return self.record.rubric.declaration.source
+
+    @property
+    def recomputed_counts(self) -> tuple[int, int]:
+        """(recomputed from evidence, accepted as reported) over the applicable indicators."""
+        applicable = [i for i in self.result.indicators if i.applicable]
+        recomputed = sum(1 for i in applicable if i.recomputed_score is not None)
+        return recomputed, len(applicable) - recomputed
+
+    @cached_property
+    def annex_rows(self) -> list[tuple[IndicatorResult, list[tuple[str, int] | None]]]:
+        """Each indicator with its level cells: (name, rows it spans) where a run of equal levels starts,
+        None where the cell above spans it; unnamed levels are never merged."""
+        depth = self.record.rubric.depth - 1
+        indicators = self.result.indicators
+        paths = [tuple((tuple(i.groups) + ("",) * depth)[:depth]) for i in indicators]
+        rows = []
+        for r, path in enumerate(paths):
+            cells: list[tuple[str, int] | None] = []
+            for n in range(depth):
+                if r and path[n] and paths[r - 1][: n + 1] == path[: n + 1]:
+                    cells.append(None)
+                    continue
+                span = 1
+                while path[n] and r + span < len(paths) and paths[r + span][: n + 1] == path[: n + 1]:
+                    span += 1
+                cells.append((path[n], span))
+            rows.append((indicators[r], cells))
+        return rows
+
+    @property
     def advice(self) -> list[str]:
         seen = []
         for f in self.result.findings:
@@ -293,6 +334,10 @@ class DepartmentReport:
 
     def title(self) -> Fragment:
         return self._render("title")
+
+    def basis(self) -> Fragment:
+        """复核依据、范围和方法: the rubric and what it implements, what was reviewed, and how."""
+        return self._render("basis")
 
     def key_figures(self) -> Fragment:
         """The numbers a reader checks first: total, subtotals, grade, counts of findings."""

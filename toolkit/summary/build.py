@@ -9,6 +9,7 @@ notebook and toolkit are unchanged is skipped unless forced (toolkit.batch.finge
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,21 +18,40 @@ from toolkit.batch.fingerprint import Fingerprint, Input
 from toolkit.batch.notebook import Status, StepResult
 from toolkit.batch.provenance import describe, toolkit_fingerprint
 from toolkit.core.paths import SUMMARY_NOTEBOOK
+from toolkit.report.formats import DEFAULT_FORMATS, missing_note
 from toolkit.summary.roster import result_files
 
 if TYPE_CHECKING:
+    from toolkit.report.word import Cover
     from toolkit.summary.tables import Summary
 
 # Imports above are only what the unchanged-year check needs (it runs on every `audit-toolkit run`);
 # pandas, papermill and nbconvert load when a summary is built.
 FINGERPRINT_FILE = ".summary-fingerprint"
-NAME = "summary"  # summary.ipynb, summary.html, summary.error.ipynb
+NAME = "summary"  # summary.ipynb, summary.html, summary.docx, summary.pdf, summary.error.ipynb
 HTML = f"{NAME}.html"
 
 
-def title_for(year: int | None) -> str:
-    """The summary's title, as the page, the exports and the status table give it."""
-    return f"{year if year is not None else ''} 年度部门整体支出绩效复核汇总".strip()
+_SUBJECT = {
+    frozenset({"department"}): "部门整体支出",
+    frozenset({"project"}): "项目支出",
+    frozenset({"department", "project"}): "部门整体及项目支出",
+}
+
+
+def title_for(year: int | None, kinds: Collection[str] = ("department",)) -> str:
+    """The summary's title, as the page, the exports and the status table give it, by the kinds of unit the
+    year covers (department, project)."""
+    subject = _SUBJECT.get(frozenset(kinds) & {"department", "project"}, _SUBJECT[frozenset({"department"})])
+    return f"{year if year is not None else ''} 年度{subject}绩效复核汇总".strip()
+
+
+def kinds_of(summary: Summary) -> set[str]:
+    """department and/or project: the kinds of unit in the summary's 部门汇总."""
+    from toolkit.summary.families import KIND_LABEL
+
+    shown = set(summary.departments["类型"]) if "类型" in summary.departments else set()
+    return {kind for kind, label in KIND_LABEL.items() if label in shown} or {"department"}
 
 
 def fingerprint(year_dir: Path) -> Fingerprint:
@@ -66,12 +86,14 @@ def _exports(year_dir: Path, year: int | None) -> Exports:
     from toolkit.summary.tables import Summary
 
     summary = Summary.from_folder(year_dir)
-    title = title_for(year if year is not None else summary.year)
+    title = title_for(year if year is not None else summary.year, kinds_of(summary))
     provenance = provenance_for(summary)
     return Exports(summary, title, provenance, exports.build(summary, provenance, title))
 
 
-def build_summary(year_dir: str | Path, year: int | None = None) -> StepResult:
+def build_summary(
+    year_dir: str | Path, year: int | None = None, formats: Sequence[str] = DEFAULT_FORMATS
+) -> StepResult:
     """Build and publish one year's summary: done, or failed with why; never half-replaces earlier outputs.
 
     Raises InputError when a department result cannot be read."""
@@ -92,19 +114,27 @@ def build_summary(year_dir: str | Path, year: int | None = None) -> StepResult:
             return StepResult(Status.FAILED, executed.message, time.perf_counter() - started)
         built = pending.result()
     footer = {"title": built.title, "record_label": "全部记录文件合并", **built.provenance}
-    write(publish(executed, footer, built.files))
-    message = f"汇总 {built.summary.count} 个部门；{built.summary.basis}"
+    publication = publish(executed, footer, built.files, formats, _cover(built))
+    write(publication)
+    message = f"汇总 {built.summary.count} 个部门；{built.summary.basis}{missing_note(publication.files, formats)}"
     return StepResult(Status.DONE, message, time.perf_counter() - started)
 
 
-def summarise(year_dir: Path, year: int, force: bool = False) -> StepResult:
+def _cover(built: Exports) -> Cover:
+    from toolkit.report.word import Cover
+
+    line = f"评价指标体系 {built.provenance['rubric']}　·　生成时间 {built.provenance['generated_at']}"
+    return Cover(title=built.title, header=built.title, provenance=line)
+
+
+def summarise(year_dir: Path, year: int, force: bool = False, formats: Sequence[str] = DEFAULT_FORMATS) -> StepResult:
     """One year's summary: skipped when unchanged, else built; failed with the reason (never raises)."""
     started = time.perf_counter()
     try:
         stamp = fingerprint(year_dir)
         if not force and stamp.is_current():
             return StepResult(Status.SKIPPED, "部门结果未变化")
-        step = build_summary(year_dir, year)
+        step = build_summary(year_dir, year, formats)
         if step.status is Status.DONE:
             stamp.record()
         return step

@@ -42,7 +42,9 @@ class SummaryReport:
 
     @property
     def heading(self) -> str:
-        return f"{self.year if self.year is not None else ''} 年度部门整体支出绩效复核汇总".strip()
+        from toolkit.summary.build import kinds_of, title_for
+
+        return title_for(self.year, kinds_of(self.summary))
 
     @property
     def unit_word(self) -> str:

@@ -1,0 +1,141 @@
+"""audit.docx and audit.pdf of the seed and of a target-versus-actual project, read back as an auditor's tools
+would: python-docx for the Word file, pdfplumber for the PDF (printed by headless Chromium)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import docx
+import pdfplumber
+import pytest
+from docx.oxml.ns import qn
+
+from toolkit.batch.department import build_department
+from toolkit.report.pdf import chromium_path
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
+PROJECT = ROOT / "tests" / "fixtures" / "frame-demo-project.yaml"
+EPOCH = "1700000000"
+ALL = ("html", "docx", "pdf")
+needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Chromium 未安装")
+
+
+def _build(record: Path, out: Path, formats: tuple[str, ...]) -> Path:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        step = build_department(record, out, formats=formats)
+    assert step.status.value == "done", step.message
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory) -> Path:
+    formats = ALL if chromium_path() else ("html", "docx")
+    return _build(SEED, tmp_path_factory.mktemp("seed"), formats)
+
+
+@pytest.fixture(scope="module")
+def seed_docx(seed) -> docx.document.Document:
+    return docx.Document(str(seed / "audit.docx"))
+
+
+def test_seed_docx_has_the_report_sections_as_word_headings(seed_docx):
+    headings = [p.text for p in seed_docx.paragraphs if p.style.name.startswith("Heading")]
+    for title in ("复核依据、范围和方法", "一、基本情况", "四、自评得分及等级", "八、复核意见", "附表：指标明细"):
+        assert title in headings
+    assert seed_docx.paragraphs[3].style.name == "Title"
+    assert "部门整体支出绩效自评复核报告" in seed_docx.core_properties.title
+
+
+def test_seed_docx_states_total_and_grade_with_two_decimals(seed_docx):
+    text = "\n".join(p.text for p in seed_docx.paragraphs)
+    assert "各项自评分合计 94.20 分" in text and "评定为“优”" in text
+    cells = {c.text for t in seed_docx.tables for row in t.rows for c in row.cells}
+    assert {"94.20", "优", "46.38", "50.00"} <= cells
+
+
+def test_seed_docx_annex_merges_level_cells_and_repeats_its_header(seed_docx):
+    annex = next(t for t in seed_docx.tables if "指标解释" in {c.text for c in t.rows[0].cells})
+    column = [row.cells[0] for row in annex.rows[1:-1]]
+    # 26 indicators under two level-1 groups: two merged cells, each spanning its group's rows.
+    assert len({id(c._tc) for c in column}) == 2
+    assert [c.text for c in column].count("履职效能") == len([c for c in column if c.text == "履职效能"]) > 1
+    vmerge = annex._tbl.xpath(".//w:vMerge")
+    assert vmerge, "merged level cells are Word vertical merges"
+    assert annex.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert annex.rows[-1].cells[0].text == "总分"
+
+
+def test_seed_docx_is_a4_with_a_page_field_header_and_signature(seed_docx):
+    section = seed_docx.sections[0]
+    assert (section.page_width.twips, section.page_height.twips) == (11906, 16838)  # A4, as Word stores it
+    footer = section.footer._element
+    assert any(" PAGE " in t.text for t in footer.iter(qn("w:instrText")))
+    assert "2022 年度" in section.header.paragraphs[0].text
+    text = "\n".join(p.text for p in seed_docx.paragraphs)
+    assert "报告编号：________________" in text and "复核人（签字）：________________" in text
+
+
+def test_seed_docx_names_chinese_fonts_for_east_asian_text(seed_docx):
+    fonts = seed_docx.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "仿宋"
+    heading = seed_docx.styles["Heading 1"].element.rPr.find(qn("w:rFonts"))
+    assert heading.get(qn("w:eastAsia")) == "黑体"
+
+
+def test_seed_docx_charts_carry_their_alt_text(seed_docx):
+    described = [d.get("descr") for d in seed_docx.element.body.iter(qn("wp:docPr"))]
+    assert len(described) == 3 and all(d and ("条形图" in d or "图" in d) for d in described)
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_seed_pdf_is_a4_numbered_without_file_urls_and_with_every_chart(seed, tmp_path):
+    data = (seed / "audit.pdf").read_bytes()
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        sizes = {(round(p.width), round(p.height)) for p in pdf.pages}
+        texts = [p.extract_text() or "" for p in pdf.pages]
+        images = sum(len(p.images) for p in pdf.pages)
+        shot = tmp_path / "audit-page-1.png"
+        pdf.pages[0].to_image(resolution=100).save(str(shot))
+    print(f"\n第 1 页截图：{shot}")
+    assert sizes == {(595, 842)}
+    assert all(text.rstrip().endswith(f"— {n} —") for n, text in enumerate(texts, start=1))
+    assert not any("file://" in text for text in texts)
+    assert images == 3  # budget composition, level-2 rates, deduction path
+    assert "94.20" in texts[0] and "复核依据" in texts[0]
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_docx_and_pdf_are_byte_reproducible_under_source_date_epoch(seed, tmp_path):
+    again = _build(SEED, tmp_path / "again", ALL)
+    assert (again / "audit.docx").read_bytes() == (seed / "audit.docx").read_bytes()
+    assert (again / "audit.pdf").read_bytes() == (seed / "audit.pdf").read_bytes()
+    assert b"/CreationDate (D:20231114221320+00'00')" in (seed / "audit.pdf").read_bytes()
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_target_versus_actual_project_gets_all_three_formats(tmp_path):
+    out = _build(PROJECT, tmp_path / "project", ALL)
+    assert {"audit.html", "audit.docx", "audit.pdf"} <= {p.name for p in out.iterdir()}
+    word = docx.Document(str(out / "audit.docx"))
+    assert "项目支出绩效自评复核报告" in word.core_properties.title
+    cells = {c.text for t in word.tables for row in t.rows for c in row.cells}
+    assert {"年度指标值", "实际完成值", "是否达成"} <= cells
+    with pdfplumber.open(str(out / "audit.pdf")) as pdf:
+        assert {(round(p.width), round(p.height)) for p in pdf.pages} == {(595, 842)}
+        assert "目标与实际完成对照" in "".join(p.extract_text() or "" for p in pdf.pages)
+
+
+def test_run_publishes_a_word_report_beside_every_page_titled_by_kind(shipped_run):
+    out, _ = shipped_run
+    pages = sorted(out.glob("*/*/audit.html"))
+    assert len(pages) == 7 and all((p.parent / "audit.docx").is_file() for p in pages)
+    project = docx.Document(str(out / "2023" / "demo-nongye-gaobiao" / "audit.docx"))
+    assert project.core_properties.title.endswith("年度项目支出绩效自评复核报告")
+    page = (out / "2023" / "demo-nongye-gaobiao" / "audit.html").read_text(encoding="utf-8")
+    assert "项目支出绩效自评复核报告</title>" in page
