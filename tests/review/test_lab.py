@@ -86,8 +86,9 @@ def test_review_notebook_is_a_parameters_cell_and_one_call():
     cells = nbformat.read(str(ROOT / "notebooks" / "review.ipynb"), as_version=4).cells
     code = [c for c in cells if c.cell_type == "code"]
     assert [c.metadata.get("tags", []) for c in code] == [["parameters"], []]
-    assert code[0].source.splitlines()[-1].startswith('record_path: str = "../params/huangpu-zwsj-2022.yaml"  #')
-    assert code[1].source.strip().endswith("open_review(record_path)")
+    assert code[0].source.splitlines()[1].startswith('records: str = "../params"  #')
+    assert code[0].source.splitlines()[2].startswith('department: str = "huangpu-zwsj-2022"  #')
+    assert code[1].source.strip().endswith("open_review(records, department)")
     assert all(not c.get("outputs") for c in code)
 
 
@@ -103,3 +104,74 @@ def test_widgets_lab_extension_is_installed_for_jupyterlab():
 
     extensions = get_federated_extensions(jupyter_path("labextensions"))
     assert "@jupyter-widgets/jupyterlab-manager" in extensions, json.dumps(sorted(extensions))
+
+
+@pytest.mark.parametrize(
+    ("argv", "where"),
+    [
+        (["--token", "x", "--", "--ServerApp.token="], "--ServerApp.token="),
+        (["--", "--IdentityProvider.token="], "--IdentityProvider.token="),
+        (["--token", "   "], "--token"),
+        (["--ip", "0.0.0.0"], "--ip"),
+        (["--", "--ServerApp.ip=0.0.0.0"], "--ServerApp.ip=0.0.0.0"),
+        (["--", "--ip", "192.168.1.5"], "--ip"),
+        (["--", "--ServerApp.password="], "--ServerApp.password="),
+        (["--", "--ServerApp.disable_check_xsrf=True"], "--ServerApp.disable_check_xsrf=True"),
+        (["--", "--ServerApp.allow_remote_access=True"], "--ServerApp.allow_remote_access=True"),
+        (["--", "--ServerApp.allow_origin=*"], "--ServerApp.allow_origin=*"),
+    ],
+)
+def test_lab_refuses_options_that_drop_authentication_or_leave_loopback(tmp_path, capsys, monkeypatch, argv, where):
+    started = []
+    monkeypatch.setattr("toolkit.review.lab.start_lab", lambda *a, **k: started.append(a))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "config"))
+    assert main(["lab", "--root-dir", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"错误：{where}")
+    assert "令牌" in err[0] or "--allow-remote" in err[0]
+    assert started == [] and not (tmp_path / "config").exists()  # nothing started, nothing installed
+
+
+@pytest.mark.parametrize("argv", [["--ip", "localhost"], ["--ip", "::1"], ["--", "--ServerApp.ip=127.0.0.1"]])
+def test_lab_accepts_loopback_addresses(argv):
+    from toolkit.review.lab import unsafe_options
+
+    ip = argv[1] if argv[0] == "--ip" else "127.0.0.1"
+    assert unsafe_options(ip, "tok", argv[1:] if argv[0] == "--" else [], allow_remote=False) == []
+
+
+def test_lab_allow_remote_lets_the_options_through_but_never_a_blank_token():
+    from toolkit.review.lab import unsafe_options
+
+    assert unsafe_options("0.0.0.0", "tok", ["--ServerApp.disable_check_xsrf=True"], allow_remote=True) == []
+    assert [p.file for p in unsafe_options("0.0.0.0", " ", [], allow_remote=True)] == ["--token"]
+
+
+def test_lab_installs_the_chinese_font_css_and_keeps_the_users_own_rules(tmp_path, monkeypatch):
+    from fontTools.ttLib import TTFont
+
+    from toolkit.review.lab import KERNEL_DISPLAY_NAME, install_font_css
+
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    css = tmp_path / "custom" / "custom.css"
+    css.parent.mkdir()
+    css.write_text(".mine { color: red; }\n", encoding="utf-8")
+    assert install_font_css(ROOT) == css
+    text = css.read_text(encoding="utf-8")
+    assert ".mine { color: red; }" in text and text.count("@font-face") == 1
+    assert '"AuditSans"' in text.split("--jp-ui-font-family:")[1].split(";")[0]
+    import base64
+    import io
+    import re
+
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", text).group(1))
+    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    notebook = (ROOT / "notebooks" / "review.ipynb").read_text(encoding="utf-8")
+    needed = {ch for ch in KERNEL_DISPLAY_NAME + notebook + "有扣分有复核发现已调整" if ord(ch) > 0x7F}
+    assert not [ch for ch in needed if ord(ch) not in cmap]
+    install_font_css(ROOT)  # again: the block replaced, not added
+    assert css.read_text(encoding="utf-8") == text
+
+
+def test_lab_serves_the_custom_css():
+    assert "--LabApp.custom_css=True" in lab_argv(as_root=False)

@@ -238,3 +238,53 @@ def test_lab_never_asks_about_jupyter_news_nor_checks_for_updates(lab):
     assert page_config["news"] == {"disabled": True}  # the server has no news feed to fetch from
     assert not [t for t in toasts if "news" in t.lower()], toasts
     assert announcements == []
+
+
+def _font_cmap(lab: dict) -> set[int]:
+    """The characters of the font the lab's custom.css embeds (served at /custom/custom.css)."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    request = urllib.request.Request(
+        f"{lab['base']}/custom/custom.css", headers={"Authorization": f"token {lab['token']}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        css = response.read().decode("utf-8")
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", css).group(1))
+    return set(TTFont(io.BytesIO(data)).getBestCmap())
+
+
+def test_review_notebook_opens_unmodified_and_its_chinese_text_has_every_glyph(lab):
+    from toolkit.review.lab import KERNEL_DISPLAY_NAME
+
+    cmap = _font_cmap(lab)
+    with _browser_page(lab) as page:
+        _open_review_notebook(page, lab)
+        # JupyterLab writes the kernel's language_info and kernelspec into the notebook once the kernel answers;
+        # a difference from the stored metadata would show the notebook as modified.
+        dirty = page.evaluate(
+            """async () => {
+                const w = window.jupyterapp.shell.currentWidget;
+                await w.sessionContext.session.kernel.info;
+                await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+                return w.context.model.dirty;
+            }"""
+        )
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.locator("button.audit-save").wait_for()
+        page.locator(".audit-filter").wait_for()
+        text = page.evaluate("document.body.innerText")
+        family = page.evaluate("getComputedStyle(document.querySelector('.audit-summary')).fontFamily")
+        loaded = page.evaluate(
+            "async (t) => { await document.fonts.load('16px AuditSans', t);"
+            " return document.fonts.check('16px AuditSans', t); }",
+            text,
+        )
+    assert dirty is False
+    assert KERNEL_DISPLAY_NAME in text and "有复核发现" in text and "部门预算资金支出率" in text
+    assert "AuditSans" in family and loaded is True
+    chinese = {ch for ch in text if ord(ch) >= 0x2E80}
+    assert chinese and not sorted(ch for ch in chinese if ord(ch) not in cmap)

@@ -54,7 +54,7 @@ def test_save_writes_the_review_and_the_audited_total_changes(record_path):
     row(panel, "资产配置合规性").reason.value = "抽查发现超标准配置"
     budget = decision(panel, "BUDGET_SUM_MISMATCH")
     budget.decision.value, budget.note.value = "dismissed", "尾数舍入"
-    assert "复核后总分 <b>93.7</b>" in panel.summary.value
+    assert "复核后总分 <b>93.70</b>" in panel.summary.value
     assert panel.save() is True
     assert "已保存" in panel.message.value and "93.7" in panel.message.value
     result = audit(load_record(record_path))
@@ -131,10 +131,70 @@ def test_panel_reviews_a_target_versus_actual_project(tmp_path):
     panel = open_review(path)
     assert len(panel.rows) == len(load_record(path).rubric.indicators)
     households = row(panel, "项目区受益农户数量")
-    assert households.score.placeholder == "自评 20" and "18.4" in " ".join(
+    assert households.score.placeholder == "自评 20.00" and "18.4" in " ".join(
         c.value for c in households.box.children[:4]
     )
     panel.reviewer.value, panel.date.value = "张审核", "2026-12-01"
     households.score.value, households.reason.value = "18.4", "460 户未达到 500 户的目标"
     assert panel.save() is True
     assert audit(load_record(path)).audited_total == Decimal("93.73")
+
+
+def _visible_rows(panel):
+    return [r.indicator.id for r in panel.rows if r.box.layout.display != "none"]
+
+
+def test_filters_show_deducted_indicators_those_with_findings_and_adjusted_ones(record_path):
+    panel = open_review(record_path)
+    assert panel.filter.options == ("全部", "有扣分", "有复核发现", "已调整")
+    assert len(_visible_rows(panel)) == 26 and "显示 26 / 26" in panel.shown.value
+    panel.filter.value = "有扣分"
+    deducted = [i.id for i in panel.result.indicators if i.lost > 0]
+    assert _visible_rows(panel) == deducted and 0 < len(deducted) < 26
+    assert all(w.layout.display == "none" for w in panel._general)  # department-wide findings: not an indicator's
+    panel.filter.value = "有复核发现"
+    with_findings = {d.indicator for d in panel.decision_rows if d.indicator}
+    assert set(_visible_rows(panel)) == with_findings and "部门预算资金支出率" in with_findings
+    assert all(w.layout.display == "" for w in panel._general)
+    panel.filter.value = "已调整"
+    assert _visible_rows(panel) == []
+    row(panel, "数据质量").score.value = "1.5"  # the list follows the form as it is filled in
+    assert _visible_rows(panel) == ["数据质量"] and "显示 1 / 26" in panel.shown.value
+    hidden = decision(panel, "ROUNDING_DIFFERENCE", "部门预算资金支出率")
+    assert hidden.box.layout.display == "none"  # a hidden indicator's findings are hidden with it
+
+
+def test_folder_opens_a_department_drop_down_of_its_records(tmp_path):
+    for name in ("huangpu-zwsj-2022.yaml", "demo-nongye-gaobiao-2023.yaml"):
+        shutil.copyfile(ROOT / "params" / name, tmp_path / name)
+    (tmp_path / "huangpu-zwsj-2022.review.yaml").write_text("reviewer: 张审核\n", encoding="utf-8")
+    desk = open_review(tmp_path, "demo-nongye-gaobiao-2023")
+    labels = [label for label, _ in desk.chooser.options]
+    assert len(labels) == 2  # the review file is no record
+    assert any(label.startswith("广州市黄埔区政务服务数据管理局") and "2022 年度" in label for label in labels)
+    assert desk.panel.record_path.name == "demo-nongye-gaobiao-2023.yaml"
+    desk.chooser.value = tmp_path / "huangpu-zwsj-2022.yaml"
+    assert desk.panel.record_path.name == "huangpu-zwsj-2022.yaml" and len(desk.panel.rows) == 26
+    assert desk.holder.children == (desk.panel.widget,)
+    assert "application/vnd.jupyter.widget-view+json" in desk._repr_mimebundle_()
+
+
+def test_drop_down_shows_a_broken_record_s_problems_instead_of_failing(tmp_path):
+    shutil.copyfile(SEED, tmp_path / SEED.name)
+    (tmp_path / "broken.yaml").write_text("department: [\n", encoding="utf-8")
+    desk = open_review(tmp_path, "broken")
+    assert desk.panel is None and "无法打开" in desk.holder.children[0].value
+
+
+def test_review_notebook_metadata_is_what_the_kernel_reports_so_it_opens_unmodified():
+    # JupyterLab writes the kernel's language_info and kernelspec into the notebook on opening; any difference
+    # from the stored metadata marks the notebook as modified before the auditor has touched it.
+    import nbformat
+    from ipykernel.ipkernel import IPythonKernel
+
+    from toolkit.review.lab import KERNEL_DISPLAY_NAME, KERNEL_NAME
+
+    metadata = nbformat.read(str(ROOT / "notebooks" / "review.ipynb"), as_version=4).metadata
+    assert metadata.language_info == IPythonKernel.language_info
+    assert metadata.kernelspec == {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY_NAME, "language": "python"}
+    assert "widgets" not in metadata  # no stored widget state to be rewritten on opening

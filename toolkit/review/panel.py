@@ -8,9 +8,11 @@ every problem and writes nothing. The record itself is only read.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
@@ -22,10 +24,15 @@ from toolkit.core.result import IndicatorResult
 from toolkit.core.scoring import score
 from toolkit.core.yamlio import read_yaml
 from toolkit.review.apply import apply_review, audit
+
+if TYPE_CHECKING:
+    from toolkit.review.desk import ReviewDesk
 from toolkit.review.files import DECISIONS, load_review, review_path_for, save_review, validate_review
 
 _UNDECIDED = ""
 _DECISION_OPTIONS = [("未决定", _UNDECIDED)] + [(f"{label}（{code}）", code) for code, label in DECISIONS.items()]
+# The panel's filters: which indicator rows each shows (the row, and whether it has findings of its own).
+FILTERS: dict[str, Callable[[_IndicatorRow, bool], bool]] = {}
 _FIELD_LABELS = {
     "audited_score": "复核得分",
     "reason": "调整理由",
@@ -112,6 +119,16 @@ class _IndicatorRow:
         return out
 
 
+FILTERS.update(
+    {
+        "全部": lambda row, findings: True,
+        "有扣分": lambda row, findings: row.indicator.lost > 0,
+        "有复核发现": lambda row, findings: findings,
+        "已调整": lambda row, findings: bool(row.score.value.strip()),
+    }
+)
+
+
 class ReviewPanel:
     """The review form of one department record; display it in a notebook (it is its widget)."""
 
@@ -133,11 +150,21 @@ class ReviewPanel:
         self.save_button = w.Button(description="保存复核调整", button_style="primary", icon="save")
         self.save_button.add_class("audit-save")
         self.save_button.on_click(lambda _: self.save())
+        self.filter = w.ToggleButtons(options=list(FILTERS), value="全部", description="显示")
+        self.filter.add_class("audit-filter")
+        self.shown = w.HTML()
+        self.shown.add_class("audit-shown")
+        self._by_indicator: dict[str | None, list[_DecisionRow]] = {}
+        for d in self.decision_rows:
+            self._by_indicator.setdefault(d.indicator, []).append(d)
+        self._general: list[w.Widget] = []
         self._load_existing()
         for widget in self._inputs():
             widget.observe(lambda _: self._update_summary(), names="value")
         self._update_summary()
         self.widget = self._layout()
+        self.filter.observe(lambda _: self.apply_filter(), names="value")
+        self.apply_filter()
 
     # --- building --------------------------------------------------------------------------------
 
@@ -176,17 +203,15 @@ class ReviewPanel:
             ],
             layout=w.Layout(border_bottom="1px solid #999"),
         )
-        body: list[w.Widget] = [title, w.HBox([self.reviewer, self.date]), header]
-        by_indicator: dict[str | None, list[_DecisionRow]] = {}
-        for d in self.decision_rows:
-            by_indicator.setdefault(d.indicator, []).append(d)
+        body: list[w.Widget] = [title, w.HBox([self.reviewer, self.date]), w.HBox([self.filter, self.shown]), header]
+        by_indicator = self._by_indicator
         for row in self.rows:
             body.append(row.box)
             body += [d.box for d in by_indicator.get(row.indicator.id, [])]
         general = by_indicator.get(None, [])
         if general:
-            body.append(w.HTML("<h4>部门整体的复核发现</h4>"))
-            body += [d.box for d in general]
+            self._general = [w.HTML("<h4>部门整体的复核发现</h4>"), *(d.box for d in general)]
+            body += self._general
         body += [self.summary, self.save_button, self.message]
         return w.VBox(body)
 
@@ -220,6 +245,23 @@ class ReviewPanel:
                 if d.code == entry.get("code") and (ind is None or d.indicator == ind.id):
                     d.decision.value = entry.get("decision") if entry.get("decision") in DECISIONS else _UNDECIDED
                     d.note.value = str(entry.get("note") or "")
+
+    def visible(self) -> list[str]:
+        """The ids of the indicators the current filter shows, in table order."""
+        keep = FILTERS[self.filter.value]
+        return [r.indicator.id for r in self.rows if keep(r, bool(self._by_indicator.get(r.indicator.id)))]
+
+    def apply_filter(self) -> None:
+        """Show only the indicators (with their findings) the filter asks for; department-wide findings go with
+        全部 and 有复核发现."""
+        shown = set(self.visible())
+        for row in self.rows:
+            display = "" if row.indicator.id in shown else "none"
+            for box in [row.box, *(d.box for d in self._by_indicator.get(row.indicator.id, []))]:
+                box.layout.display = display
+        for widget in self._general:
+            widget.layout.display = "" if self.filter.value in ("全部", "有复核发现") else "none"
+        self.shown.value = f"<span>显示 {len(shown)} / {len(self.rows)} 项指标</span>"
 
     # --- reading the form ------------------------------------------------------------------------
 
@@ -257,6 +299,8 @@ class ReviewPanel:
         )
 
     def _update_summary(self) -> None:
+        if hasattr(self, "widget") and self.filter.value == "已调整":
+            self.apply_filter()  # an indicator re-scored or cleared joins or leaves the list
         r = self.result
         try:
             review = validate_review(self.collect(), self.review_path, self.record, r, located=False)
@@ -306,6 +350,9 @@ class ReviewPanel:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def open_review(record_path: str | Path) -> ReviewPanel:
-    """The review panel of a department record, ready to display as a notebook cell's result."""
-    return ReviewPanel(record_path)
+def open_review(records: str | Path, department: str = "") -> ReviewPanel | ReviewDesk:
+    """The review panel of a department record, or, for a folder, a drop-down of its records above the panel of
+    the one chosen (`department`: a record's file name or stem; the first when empty)."""
+    from toolkit.review.desk import ReviewDesk
+
+    return ReviewDesk(records, department) if Path(records).is_dir() else ReviewPanel(records)
