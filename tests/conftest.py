@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import html
+import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib
 import pytest
 
 from toolkit.core.record import Record, load_record, parse_record
@@ -64,3 +68,21 @@ def shipped_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
     outcomes = run([ROOT / "params"], out, jobs=2, force=True, progress=False)
     return out, outcomes
+
+
+def spy_drawn_text(monkeypatch: pytest.MonkeyPatch, module: object) -> list[str]:
+    """Every text the charts of `module` draw while the test runs, read back from an SVG of each figure with
+    text as text (mathtext would come out glyph by glyph, so a `$x^2$` found whole was drawn literally)."""
+    drawn: list[str] = []
+    real = module.render  # type: ignore[attr-defined]
+
+    def spy(fig, alt, caption, dpi=200):
+        chart = real(fig, alt, caption, dpi)
+        buf = io.StringIO()
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            fig.savefig(buf, format="svg")
+        drawn.extend(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", buf.getvalue()))
+        return chart
+
+    monkeypatch.setattr(module, "render", spy)
+    return drawn

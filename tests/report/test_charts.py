@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
+from dataclasses import replace
+from decimal import Decimal
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+from conftest import spy_drawn_text
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
@@ -54,7 +58,7 @@ def test_chinese_font_covers_the_report_characters():
 def test_alt_text_states_the_numbers(seed_result, seed_record):
     rates, path, budget = _all_charts(seed_result, seed_record)
     assert "资产管理 90.0%" in rates.alt and "8 个二级指标" in rates.alt
-    assert "部门整体绩效目标效益指标完成情况 扣 2.5 分" in path.alt and "总分 94.2 分" in path.alt
+    assert "部门整体绩效目标效益指标完成情况 扣 2.50 分" in path.alt and "总分 94.20 分" in path.alt
     assert "11,887.73 万元" in budget.alt and "项目支出 8,579.68 万元" in budget.alt
 
 
@@ -66,3 +70,35 @@ def test_chart_html_is_an_inline_figure_with_escaped_alt(seed_result):
 
 def test_chart_png_is_deterministic(seed_result):
     assert charts.deduction_path(seed_result).png == charts.deduction_path(seed_result).png
+
+
+# --- text from data is drawn as written, never as mathtext ---------------------------------------------------
+
+HOSTILE = (r"$\frac{1}$", "a$b", "$x^2$")
+
+
+@pytest.fixture
+def drawn_text(monkeypatch) -> list[str]:
+    return spy_drawn_text(monkeypatch, charts)
+
+
+def _hostile_labels(result):
+    """The seed's result with its level-2 groups and its indicators named after HOSTILE (numbered, to stay unique)."""
+    names = (f"{HOSTILE[n % 3]}{n}" for n in itertools.count())
+
+    def renamed(group):
+        label = next(names) if group.level == 2 else group.label
+        return replace(group, label=label, children=tuple(renamed(c) for c in group.children))
+
+    indicators = tuple(replace(i, label=next(names)) for i in result.indicators)
+    return result.replace(groups=tuple(renamed(g) for g in result.groups), indicators=indicators)
+
+
+def test_department_charts_draw_dollar_names_literally(seed_result, drawn_text):
+    hostile = _hostile_labels(seed_result)
+    budget = {f"{name}支出": Decimal(n + 1) for n, name in enumerate(HOSTILE)}
+    rendered = [charts.level2_rates(hostile), charts.deduction_path(hostile), charts.budget_composition(budget, 6)]
+    assert all(chart.png.startswith(b"\x89PNG") for chart in rendered)
+    drawn = set(drawn_text)
+    assert {g.label for g in hostile.group_levels(2)} <= drawn  # tick labels, e.g. "$\\frac{1}$26"
+    assert {f"{name}支出" for name in HOSTILE} <= drawn  # the budget components' annotations

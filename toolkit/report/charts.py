@@ -1,7 +1,11 @@
 """Charts for the audit report (matplotlib), with Chinese labels that render on any machine.
 
-Font: a CJK font installed on the system when there is one, else Noto Sans SC (SIL OFL) installed by pip
-(package pylopdf-fonts-zh-cn). No proprietary font is shipped or preferred.
+Font: a CJK font installed on the system when there is one, else the Noto Sans SC (SIL OFL) the toolkit ships
+in toolkit/fonts/. No proprietary font is shipped or preferred.
+
+Every text is drawn literally: names from records and rubrics may hold `$`, which matplotlib would otherwise
+read as mathtext (failing on `$\\frac{1}$`, typesetting `$x^2$`); `render` turns mathtext and TeX off for each
+text of the figure, tick labels drawn late included.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.patches
 import matplotlib.pyplot as plt
+import matplotlib.text
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 
 from toolkit.core.numbers import fmt
 from toolkit.core.result import Adjustment, GroupResult, IndicatorResult, Result
 from toolkit.core.targets import ratio
+from toolkit.report.webfont import FONT_PATH
 
 # Open-licence CJK families commonly installed by Linux distributions, best first.
 _SYSTEM_FAMILIES = (
@@ -44,11 +50,8 @@ def chinese_font() -> str:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     family = next((name for name in _SYSTEM_FAMILIES if name in installed), None)
     if family is None:
-        import pylopdf_fonts_zh_cn
-
-        path = pylopdf_fonts_zh_cn.sans_path()
-        font_manager.fontManager.addfont(str(path))
-        family = font_manager.FontProperties(fname=str(path)).get_name()
+        font_manager.fontManager.addfont(str(FONT_PATH))
+        family = font_manager.FontProperties(fname=str(FONT_PATH)).get_name()
     matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["svg.hashsalt"] = "audit-toolkit"
@@ -77,11 +80,21 @@ class Chart:
 _BLUE, _GREY, _RED, _GREEN = "#2f5d8a", "#d9d9d9", "#c0392b", "#4a8f5a"
 
 
-def render(fig: plt.Figure, alt: str, caption: str, dpi: int = 110) -> Chart:
-    """The figure as a PNG chart (closed afterwards); the same figure gives the same bytes."""
+def literal_text(fig: plt.Figure) -> None:
+    """Have every text of `fig` drawn as written: no mathtext, no TeX, whatever the text holds."""
+    for text in fig.findobj(matplotlib.text.Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
+def render(fig: plt.Figure, alt: str, caption: str, dpi: int = 200) -> Chart:
+    """The figure as a PNG chart (closed afterwards), every text literal; the same figure gives the same bytes."""
     buf = io.BytesIO()
-    # No software/date metadata in the PNG: reproducible outputs depend on it.
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    # Texts made while drawing (tick labels beyond the first) take their settings from rcParams.
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        literal_text(fig)
+        # No software/date metadata in the PNG: reproducible outputs depend on it.
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return Chart(buf.getvalue(), alt, caption)
 
