@@ -3,21 +3,23 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test test-fast lint bench clean setup system-deps
+.PHONY: run test test-fast lint bench clean setup setup-test system-deps lock
 
 run: setup ## Audit every department under params/ into outputs/
 	$(BIN)/audit-toolkit run
 
-test: setup system-deps ## The full test suite: package tests, notebooks (nbval), browser tests
+test: setup-test system-deps ## The full test suite: package tests, notebooks (nbval), browser tests
 	$(BIN)/python -m pytest
 
-test-fast: setup ## Package tests only, no browser
+test-fast: setup-test ## Package tests only, no browser
 	$(BIN)/python -m pytest -m "not browser"
 
 LINTED := toolkit tests benchmarks
 
-lint: setup ## Formatting, lint rules and types (ruff and mypy, configured in pyproject.toml); CI runs it before the tests
+lint: setup-test ## Formatting, lint rules and types (ruff and mypy, configured in pyproject.toml); CI runs it before the tests
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/mypy toolkit
@@ -29,14 +31,31 @@ bench: setup ## Speed targets, measured (not part of the tests); run on an other
 
 setup: $(STAMP)
 
-# The virtual environment, installed from the lock so every machine gets the same versions.
+setup-test: $(TEST_STAMP)
+
+# The virtual environment, installed from the runtime lock (only what running needs) so every machine gets the same
+# versions. `pip check` fails the set-up if the lock ever stops being closed.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps -e .
+	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name audit-toolkit --display-name "绩效审计工具包 (Python 3)" >/dev/null
 	$(BIN)/python -m toolkit.report.webfont >/dev/null
 	touch $(STAMP)
+
+# Tests and lint add the test lock (pytest, nbval, playwright, ruff, mypy, uv…) on top of the runtime lock.
+$(TEST_STAMP): $(STAMP) requirements-test.lock
+	$(PIP) -r requirements-test.lock
+	touch $(TEST_STAMP)
+
+# Rewrites both locks from pyproject.toml, keeping the versions already pinned (see scripts/lock.sh). Run it after
+# changing a dependency range; `scripts/lock.sh --upgrade-package NAME` moves one package to its newest version.
+# Only uv is needed (pinned in the test lock): a pyproject.toml ahead of the locks cannot pass the set-up's pip check.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(PIP) "$$(grep '^uv==' requirements-test.lock)"
+	scripts/lock.sh
 
 # Debian packages the browser tests need (headless Chromium); installs them when missing.
 system-deps:

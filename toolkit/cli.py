@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from toolkit import __version__
 from toolkit.core.paths import OUTPUT_DIR, PARAMS_DIR, PROJECT_DIR
@@ -16,13 +18,17 @@ from toolkit.core.problems import InputError, Problem
 from toolkit.core.record import load_record
 from toolkit.core.rubric import builtin_ids, dump_rubric, load_rubric
 from toolkit.report.console import rubric_tree, score_table
+from toolkit.report.terminal import safe
 from toolkit.review.apply import audit
 
 DEFAULT_RUBRIC = "gz-dept-overall-2022"
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    result = audit(load_record(args.params, args.rubric))
+    from toolkit.batch.preflight import rubric_argument
+
+    rubric = rubric_argument(args.rubric)  # a bad --rubric is the command line's fault, not the record's
+    result = audit(load_record(args.params, rubric))
     if args.json:
         json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -117,8 +123,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError([Problem("-j", "", f"并行进程数应为正整数，实际为 {args.jobs}")])
-    outcomes = run(args.params or None, args.output, args.jobs, args.force, args.rubric, progress=not args.quiet)
+    from toolkit.report.formats import Format, parse_formats
+    from toolkit.report.pdf import MISSING, chromium_path
+
+    formats = parse_formats(args.formats)
+    if Format.PDF in formats and chromium_path() is None:  # one line for the run, not one per department
+        print(MISSING, file=sys.stderr)
+        formats = tuple(f for f in formats if f is not Format.PDF)
+    chosen = tuple(f.value for f in formats)
+    outcomes = run(args.params or None, args.output, args.jobs, args.force, args.rubric, not args.quiet, chosen)
     run_table(outcomes, Path(args.output))
+    if (log := Path(args.output) / "run.log").exists():
+        print(f"运行日志：{log}（仅本次运行；上一次的在 run.log.1）", file=sys.stderr)
     return 1 if any(o.status is Status.FAILED for o in outcomes) else 0
 
 
@@ -128,17 +144,29 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from toolkit.importer.batch import exit_code, import_all, report
 
     rubric = load_rubric(args.rubric) if args.rubric else None  # None: the family is told from each table
-    outcomes = import_all(args.files, Path(args.output), rubric, args.code, args.year, args.force)
+    named = Path(args.rubric) if args.rubric and args.rubric not in builtin_ids() else None
+    outcomes = import_all(
+        args.files, Path(args.output), rubric, args.code, args.year, args.force, args.name, rubric_file=named
+    )
     report(outcomes, Console(), Console(stderr=True), args.quiet)
     return exit_code(outcomes)
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    from toolkit.review.lab import KERNEL_NAME, ensure_kernel, start_lab
+    from toolkit.review.lab import KERNEL_NAME, ensure_kernel, install_font_css, start_lab, unsafe_options
 
     root = Path(args.root_dir)
+    problems = unsafe_options(args.ip, args.token, args.jupyter_args, args.allow_remote)
     if not root.is_dir():
-        raise InputError([Problem(args.root_dir, "", "不是文件夹，应为 JupyterLab 的根目录")])
+        problems.insert(0, Problem(args.root_dir, "", "不是文件夹，应为 JupyterLab 的根目录"))
+    if problems:
+        raise InputError(problems)
+    if args.allow_remote:
+        print("注意：已加 --allow-remote，JupyterLab 可能可被其他计算机访问或不要求登录。", file=sys.stderr)
+    try:
+        install_font_css(root)
+    except OSError as exc:  # the lab still works, in the browser's own fonts
+        print(f"注意：未能写入中文字体样式（{exc.strerror or exc}），界面中文可能显示为方框。", file=sys.stderr)
     if ensure_kernel():
         print(f"已注册内核 {KERNEL_NAME}（{sys.executable}）", file=sys.stderr)
     print(
@@ -150,9 +178,34 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return 0  # not reached: JupyterLab replaces this process
 
 
+# argparse's own messages, as the user reads them; anything else it says is shown after the option it names.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"unrecognized arguments: (.*)"), "无法识别的参数：{0}（选项不接受缩写）"),
+    (re.compile(r"the following arguments are required: (.*)"), "缺少必需的参数：{0}"),
+    (re.compile(r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)"), "{0}：没有 {1} 这一项，可选 {2}"),
+    (re.compile(r"argument (\S+): expected one argument"), "{0} 后面应有一个值"),
+    (re.compile(r"argument (\S+): invalid (\w+) value: (.*)"), "{0}：{2} 不是有效的值（应为{1}）"),
+    (re.compile(r"argument (\S+): (.*)"), "{0}：{1}"),
+)
+
+
+_TYPES = {"int": "整数", "float": "数字"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose every mistake is one Chinese line and exit 2, with no usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, text in _ARGPARSE_MESSAGES:
+            if found := pattern.fullmatch(message):
+                message = text.format(*(_TYPES.get(g, g) for g in found.groups()))
+                break
+        self.exit(2, f"错误：{self.prog}：{safe(message)}（{self.prog} -h 查看用法）\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `audit-toolkit` command line; options are never abbreviated (--forc is no --force)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="audit-toolkit",
         description="绩效审计工具包：复核、重算绩效自评表（部门整体与项目支出），生成审计报告。",
         allow_abbrev=False,
@@ -192,6 +245,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--force", action="store_true", help="输入未变化的部门也重新生成")
     run.add_argument("--rubric", metavar="ID|FILE", help="改用指定的评价指标体系")
     run.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    run.add_argument(
+        "--formats",
+        default="html,docx",
+        metavar="LIST",
+        help="报告格式，逗号分隔：html、docx、pdf（默认 html,docx；pdf 需要 Chromium；html 总会生成）",
+    )
     run.set_defaults(func=_cmd_run)
 
 
@@ -209,6 +268,7 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("-o", "--output", default=str(PARAMS_DIR), metavar="FILE_OR_DIR", help=out_help)
     imp.add_argument("--rubric", metavar="ID|FILE", help="评价指标体系或框架（默认按表格内容识别）")
     imp.add_argument("--code", metavar="CODE", help="部门代码（仅单个文件；默认取自文件名）")
+    imp.add_argument("--name", metavar="NAME", help="部门（单位）名称（仅单个文件；表中未填写时使用，如评分表模板）")
     imp.add_argument("--year", type=int, metavar="YEAR", help="年度（默认取自表格标题）")
     imp.add_argument("--force", action="store_true", help="覆盖已存在的记录文件")
     imp.add_argument("-q", "--quiet", action="store_true", help="不逐条列出修复，只显示汇总表")
@@ -229,6 +289,8 @@ def _add_lab(sub: argparse._SubParsersAction) -> None:
     lab.add_argument("--ip", default="127.0.0.1", metavar="ADDR", help="监听地址（默认 127.0.0.1，仅本机可访问）")
     token_help = "访问令牌（默认由 JupyterLab 随机生成，或取环境变量 JUPYTER_TOKEN）"
     lab.add_argument("--token", default=None, metavar="TOKEN", help=token_help)
+    remote_help = "允许监听非本机地址及改动身份验证相关的 JupyterLab 选项（默认拒绝）"
+    lab.add_argument("--allow-remote", action="store_true", help=remote_help)
     lab.add_argument("jupyter_args", nargs="*", metavar="-- JUPYTER_OPTION", help="传给 JupyterLab 的其他参数")
     lab.set_defaults(func=_cmd_lab)
 
@@ -252,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except InputError as exc:
         for problem in exc.problems:
-            print(f"错误：{problem}", file=sys.stderr)
+            print(f"错误：{safe(str(problem))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
@@ -263,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("AUDIT_TOOLKIT_DEBUG"):
             raise
         print(
-            f"内部错误：{type(exc).__name__}: {exc}（设置 AUDIT_TOOLKIT_DEBUG=1 可查看详细信息，请报告此问题）",
+            f"内部错误：{type(exc).__name__}: {safe(str(exc))}"
+            "（设置 AUDIT_TOOLKIT_DEBUG=1 可查看详细信息，请报告此问题）",
             file=sys.stderr,
         )
         return 3
