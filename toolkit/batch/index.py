@@ -12,6 +12,7 @@ from toolkit.batch.provenance import generated_at
 from toolkit.core.atomic import write_text
 from toolkit.core.paths import PACKAGE_DIR
 from toolkit.report.templating import environment
+from toolkit.report.webfont import font_face_css
 from toolkit.summary.roster import RESULT_FILE, orphan_note
 
 
@@ -21,6 +22,8 @@ def _links(out_root: Path, out_dir: str | None) -> list[tuple[str, str]]:
     folder = Path(out_dir)
     names = (
         ("报告", "audit.html"),
+        ("Word", "audit.docx"),
+        ("PDF", "audit.pdf"),
         ("笔记本", "audit.ipynb"),
         ("结果 JSON", RESULT_FILE),
         ("出错的笔记本", "audit.error.ipynb"),
@@ -32,6 +35,31 @@ def _links(out_root: Path, out_dir: str | None) -> list[tuple[str, str]]:
     ]
 
 
+def _summary_links(out_root: Path, year: int) -> list[tuple[str, str]]:
+    """A year's summary in every format it was published in, the page first; none without the page."""
+    names = (("汇总", "summary.html"), ("Word", "summary.docx"), ("PDF", "summary.pdf"), ("Excel", "summary.xlsx"))
+    found = [(label, f"{year}/{name}") for label, name in names if (out_root / str(year) / name).exists()]
+    return found if found and found[0][1].endswith(".html") else []
+
+
+def is_stale(out_root: Path, outcomes: list) -> bool:
+    """True when index.html is missing or older than a result it lists or a summary of their years: a run
+    killed after its steps finished (or outlived by its workers) left it behind what is on disk."""
+    try:
+        written = (out_root / "index.html").stat().st_mtime_ns
+    except OSError:
+        return True
+    pages = [Path(o.out_dir) / RESULT_FILE for o in outcomes if o.out_dir]
+    pages += [out_root / str(year) / "summary.html" for year in {o.year for o in outcomes if o.year is not None}]
+    for page in pages:
+        try:
+            if page.stat().st_mtime_ns >= written:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def write_index(out_root: Path, outcomes: list, excluded: dict[int, list[str]] | None = None) -> Path:
     """Write the index page atomically; it links each year's summary when one exists and names, per year, the
     department folders left out of it (`excluded`: year -> "year/code" folders)."""
@@ -40,7 +68,7 @@ def write_index(out_root: Path, outcomes: list, excluded: dict[int, list[str]] |
     unknown = [o for o in outcomes if o.year is None]
     if unknown:
         by_year.append(("未识别", unknown))
-    summaries = {y: f"{y}/summary.html" if (out_root / str(y) / "summary.html").exists() else None for y, _ in by_year}
+    summaries = {y: _summary_links(out_root, y) for y, _ in by_year}
     counts = Counter(o.status for o in outcomes)
     page = (
         environment()
@@ -54,6 +82,7 @@ def write_index(out_root: Path, outcomes: list, excluded: dict[int, list[str]] |
             excluded={y: orphan_note(folders) for y, folders in (excluded or {}).items()},
             links={o.record_path: _links(out_root, o.out_dir) for o in outcomes},
             css=(PACKAGE_DIR / "templates" / "report.css").read_text(encoding="utf-8"),
+            font_css=font_face_css,
         )
     )
     return write_text(out_root / "index.html", page)

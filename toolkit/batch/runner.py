@@ -1,9 +1,12 @@
 """The batch runner: one papermill execution of the department notebook per record, in parallel processes,
 publishing `audit.ipynb`, `audit.html` and `result.json` per department and an index of them all.
 
-Outputs are replaced only once all of a department's files are ready; a department that fails keeps its last
-good report and gets `audit.error.ipynb`, the executed notebook showing the error. A department whose
-record, review, rubric, notebook and toolkit are unchanged is skipped unless forced.
+Before anything is written, the command line is checked (toolkit.batch.preflight): a bad one changes nothing.
+The run then holds the output folder's lock (toolkit.batch.lock) until it ends. A department's outputs are
+replaced all together or not at all; a department that fails keeps its last good report and gets
+`audit.error.ipynb`, the executed notebook showing the error. A failure of any kind (bad input, an exception,
+a worker that dies) marks that department and no other, and the run always ends with its status rows and the
+index. A department whose record, review, rubric, notebook and toolkit are unchanged is skipped unless forced.
 
 A year's summary and the index cover the run's record set: every record in the folders the run's records come
 from (a record named on its own brings its folder's records along, which are listed but not run). Department
@@ -13,201 +16,36 @@ and the run says so.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-import yaml
+from toolkit.batch.lock import run_lock
+from toolkit.batch.notebook import Kind, Status, StepResult, clear_leftovers
+from toolkit.batch.planning import (
+    Job,
+    Outcome,
+    Plan,
+    discover,
+    outcome_from,
+    place,
+    plan,
+    previous_result,
+    record_set,
+)
+from toolkit.batch.pool import map_guarded
+from toolkit.batch.preflight import check_run, reason
+from toolkit.batch.progress import progress_bar
+from toolkit.core.paths import OUTPUT_DIR
+from toolkit.core.problems import display_path
 
-from toolkit.batch.fingerprint import Fingerprint
-from toolkit.batch.notebook import Kind, Status, StepResult
-from toolkit.batch.provenance import toolkit_fingerprint
-from toolkit.core.paths import DEPARTMENT_NOTEBOOK, OUTPUT_DIR, PARAMS_DIR
-from toolkit.core.problems import InputError, display_path
-from toolkit.core.record import YEAR_MAX, YEAR_MIN, Record, code_problem, load_record
-from toolkit.review.files import SUFFIX as REVIEW_SUFFIX
-from toolkit.review.files import review_path_for
-from toolkit.summary.roster import RESULT_FILE
+__all__ = ["Job", "Outcome", "Plan", "discover", "execute", "execute_all", "plan", "record_set", "run"]
 
-FINGERPRINT_FILE = ".fingerprint"
-PUBLISHED = ("audit.html", RESULT_FILE)  # a department is current only while both are there
-
-
-@dataclass(frozen=True)
-class Job:
-    """One department to execute in a worker; `fingerprint` is None for a record that does not load."""
-
-    record_path: Path
-    out_dir: Path
-    fingerprint: Fingerprint | None
-    rubric: str | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one department in a run."""
-
-    record_path: str
-    status: Status
-    message: str
-    department: str | None = None
-    year: int | None = None
-    code: str | None = None
-    total: float | None = None
-    grade: str | None = None
-    fictional: bool = False
-    out_dir: str | None = None
-    seconds: float = 0.0
-    kind: Kind = Kind.DEPARTMENT
-
-    @property
-    def status_label(self) -> str:
-        """The status as the status table and the index show it."""
-        return self.status.label
-
-
-def discover(paths: Sequence[str | Path] | None) -> list[Path]:
-    """Record files named on the command line, or found in folders (default: params/); reviews excluded."""
-    found: list[Path] = []
-    for entry in [Path(p) for p in (paths or [PARAMS_DIR])]:
-        if entry.is_dir():
-            found += sorted(p for p in entry.glob("*.y*ml") if not p.name.endswith(REVIEW_SUFFIX))
-        else:
-            found.append(entry)
-    return found
-
-
-def record_set(paths: Sequence[str | Path] | None) -> list[Path]:
-    """Every record in the folders a run draws its records from (a named file: its folder), reviews excluded.
-
-    Running one department re-summarises the whole set it belongs to, not that department alone."""
-    entries = [Path(p) for p in (paths or [PARAMS_DIR])]
-    folders = [f for f in dict.fromkeys(e if e.is_dir() else e.parent for e in entries) if f.is_dir()]
-    return discover(folders) if folders else []  # discover([]) would mean the default folder
-
-
-def _place(record_path: Path, out_root: Path, rubric: str | None) -> tuple[Record | None, Path]:
-    """The record (None when it does not load) and the output folder its department is published in."""
-    try:
-        record = load_record(record_path, rubric)
-    except InputError:
-        return None, _where_broken(record_path, out_root)
-    return record, out_root / str(record.year) / record.department.code
-
-
-def _fingerprint(record_path: Path, rubric_sha256: str, out_dir: Path) -> Fingerprint:
-    """What a department's outputs are made from: its record and review, the rubric, the notebook, the toolkit."""
-    review = review_path_for(record_path)
-    inputs = {
-        "record": record_path,
-        "review": review if review.exists() else None,
-        "rubric": rubric_sha256.encode(),
-        "notebook": DEPARTMENT_NOTEBOOK,
-        "toolkit": toolkit_fingerprint().encode(),
-    }
-    return Fingerprint.of(inputs, out_dir / FINGERPRINT_FILE, [out_dir / name for name in PUBLISHED])
-
-
-def _where_broken(record_path: Path, out_root: Path) -> Path:
-    """An output folder for a record that does not load: by its year and code if readable, else its file name."""
-    try:
-        data = yaml.safe_load(record_path.read_text(encoding="utf-8"))
-        year, code = data["year"], data["department"]["code"]
-        # Only a year and a code the record check would accept name a folder: a 300-digit year or a code of
-        # summary.html must not become a path (too long for the file system, or a file of the summary).
-        if isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX and isinstance(code, str) and not code_problem(code):
-            return out_root / str(year) / code
-    except Exception:  # any unreadable shape: fall back to the file name
-        pass
-    return out_root / "invalid" / record_path.stem
-
-
-def _previous(out_dir: Path) -> dict[str, Any] | None:
-    """The department's last result.json object, or None when there is none or it does not parse."""
-    try:
-        return json.loads((out_dir / RESULT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Records split into jobs to execute and outcomes already known (unchanged departments: skipped)."""
-
-    jobs: list[Job]
-    known: list[Outcome]
-
-
-def plan(record_paths: list[Path], out_root: Path, force: bool, rubric: str | None = None) -> Plan:
-    """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
-
-    Two records of one department and year would publish into one folder, the winner changing from run to
-    run: both fail, naming each other, and neither is run."""
-    placed = [(path, *_place(path, out_root, rubric)) for path in record_paths]
-    folders: dict[Path, list[tuple[Path, Record | None]]] = {}
-    for path, record, out_dir in placed:
-        folders.setdefault(out_dir, []).append((path, record))
-    jobs, known = [], []
-    for path, record, out_dir in placed:
-        shared = folders[out_dir]
-        others = [(p, r) for p, r in shared if p.resolve() != path.resolve()] if len(shared) > 1 else []
-        if record is None:
-            # Its error notebook must not land in the folder of another record's department.
-            jobs.append(Job(path, out_root / "invalid" / path.stem if others else out_dir, None, rubric))
-            continue
-        if twins := [p for p, r in others if r is not None]:
-            known.append(_duplicate(path, record, out_dir, twins))
-            continue
-        fingerprint = _fingerprint(path, record.rubric.sha256, out_dir)
-        previous = _previous(out_dir) if not force and fingerprint.is_current() else None
-        if previous is not None:
-            known.append(_outcome_from(previous, path, StepResult(Status.SKIPPED, "输入未变化"), out_dir))
-        else:
-            jobs.append(Job(path, out_dir, fingerprint, rubric))
-    return Plan(jobs, known)
-
-
-def _duplicate(path: Path, record: Record, out_dir: Path, twins: list[Path]) -> Outcome:
-    """The failed outcome of a record whose department and year another record of the run also has."""
-    others = "、".join(display_path(p) for p in twins)
-    message = (
-        f"重复的部门代码和年度：{others} 也是 {record.year} 年度的 {record.department.code}，"
-        "两份记录均未运行；请修改其中一份的部门代码或年度"
-    )
-    return Outcome(
-        display_path(path),
-        Status.FAILED,
-        message,
-        department=record.department.name,
-        year=record.year,
-        code=record.department.code,
-        fictional=record.data.fictional,
-        out_dir=str(out_dir),
-    )
-
-
-def _outcome_from(result: dict[str, Any], path: Path, step: StepResult, out_dir: Path) -> Outcome:
-    """A department's outcome: the step's status, message and time, with the figures of its result.json."""
-    return Outcome(
-        record_path=display_path(path),
-        status=step.status,
-        message=step.message,
-        department=result.get("department"),
-        year=result.get("year"),
-        code=result.get("code"),
-        total=result.get("audited_total", result.get("total")),
-        grade=result.get("audited_grade", result.get("grade")),
-        fictional=bool(result.get("fictional")),
-        out_dir=str(out_dir),
-        seconds=step.seconds,
-    )
+LOG_FILE = "run.log"  # this run's log; the one before is kept as run.log.1
 
 
 def execute(job: Job) -> Outcome:
@@ -216,7 +54,12 @@ def execute(job: Job) -> Outcome:
 
     started = time.perf_counter()
     try:
-        step = build_department(job.record_path, job.out_dir, job.rubric)
+        if job.fingerprint is not None:
+            job.fingerprint.clear()
+        step = build_department(job.record_path, job.out_dir, job.rubric, job.formats)
+    except OSError as exc:  # a full disk, say: every output is written before any is replaced
+        message = f"写入失败（{reason(exc)}），原有报告未被替换：{exc}"
+        step = StepResult(Status.FAILED, message, time.perf_counter() - started)
     except Exception as exc:  # the worker must report, not crash the batch
         message = f"内部错误：{type(exc).__name__}: {exc}"
         step = StepResult(Status.FAILED, message, time.perf_counter() - started)
@@ -225,7 +68,23 @@ def execute(job: Job) -> Outcome:
         return Outcome(where, step.status, step.message, out_dir=str(job.out_dir), seconds=step.seconds)
     if job.fingerprint is not None:
         job.fingerprint.record()
-    return _outcome_from(step.payload, job.record_path, step, job.out_dir)
+    return outcome_from(step.payload, job.record_path, step, job.out_dir)
+
+
+def _settle(job: Job, value: object) -> Outcome:
+    """A job's outcome from what its worker handed back: the outcome, or the exception it ended in."""
+    if isinstance(value, Outcome):
+        return value
+    message = f"内部错误：{value}" if isinstance(value, Exception) else f"内部错误：意外的结果 {value!r}"
+    return Outcome(display_path(job.record_path), Status.FAILED, message, out_dir=str(job.out_dir))
+
+
+def execute_all(
+    todo: list[Job], workers: int, progress: bool, log: Path, task: Callable[[Job], object] = execute
+) -> list[Outcome]:
+    """Execute the jobs in `workers` processes with a progress bar; one outcome per job, in their order."""
+    with progress_bar([display_path(job.record_path) for job in todo], workers, progress) as bar:
+        return map_guarded(task, todo, workers, log, _settle, bar.advance)
 
 
 def run(
@@ -235,28 +94,101 @@ def run(
     force: bool = False,
     rubric: str | None = None,
     progress: bool = True,
+    formats: tuple[str, ...] = ("html", "docx"),
 ) -> list[Outcome]:
     """Audit every record, then summarise each year touched; returns one outcome per record, in input order,
-    followed by one per year's summary (kind "summary"), and writes outputs/index.html."""
+    followed by one per year's summary (kind "summary"), and writes outputs/index.html.
+
+    Raises InputError, before anything is written, when the command line is unusable (see preflight)."""
     out_root = Path(out_root)
-    records = discover(paths)
-    work = plan(records, out_root, force, rubric)
-    todo, outcomes = work.jobs, list(work.known)
-    if todo:
-        outcomes += _execute_all(todo, jobs or os.cpu_count() or 1, progress, out_root / "run.log")
-    order = {display_path(p): n for n, p in enumerate(records)}
-    outcomes.sort(key=lambda o: order.get(o.record_path, len(order)))
+    found = check_run(paths, rubric, out_root)
+    with run_lock(out_root):
+        log = _fresh_log(out_root)
+        _note(found.passed_over, log)
+        records = list(found.records)
+        work = plan(records, out_root, force, rubric, formats)
+        _clear_leftovers(out_root, work)
+        todo, outcomes = work.jobs, list(work.known)
+        if todo:
+            outcomes += execute_all(todo, jobs or os.cpu_count() or 1, progress, log)
+        order = {display_path(p): n for n, p in enumerate(records)}
+        outcomes.sort(key=lambda o: order.get(o.record_path, len(order)))
+        members = record_set(paths)
+        return outcomes + _finish(
+            out_root, outcomes, records, members, rubric, force, bool(todo), log, formats, progress
+        )
+
+
+def _finish(
+    out_root: Path,
+    outcomes: list[Outcome],
+    records: list[Path],
+    members: list[Path],
+    rubric: str | None,
+    force: bool,
+    ran: bool,
+    log: Path,
+    formats: tuple[str, ...] = ("html", "docx"),
+    progress: bool = False,
+) -> list[Outcome]:
+    """The roster, the years' summaries and the index after the departments; any failure is a row, not a crash."""
     years = sorted({o.year for o in outcomes if o.year is not None})
     placed = {o.record_path: Path(o.out_dir) for o in outcomes if o.out_dir}  # where plan put the named records
-    roster = _roster(records, record_set(paths), out_root, rubric, years, placed)
-    excluded = _exclude_orphans(out_root, years, roster.codes, out_root / "run.log")
-    summaries = _summarise_years(out_root, years, force, out_root / "run.log", excluded)
-    changed = todo or excluded or any(s.status is Status.DONE for s in summaries)
-    if changed or not (out_root / "index.html").exists():
-        from toolkit.batch.index import write_index
+    roster, excluded = Roster({}, []), dict[int, list[str]]()
+    try:
+        roster = _roster(records, members, out_root, rubric, years, placed)
+        excluded = _exclude_orphans(out_root, years, roster.codes, log)
+        summaries = _summarise_years(out_root, years, force, log, excluded, formats, progress)
+    except Exception as exc:  # a full disk at the roster, an unreadable roster: the years fail, not the run
+        why = reason(exc) if isinstance(exc, OSError) else str(exc)
+        failed = StepResult(Status.FAILED, f"汇总未生成：{why}")
+        summaries = [_summary_outcome(out_root, year, failed, {}) for year in years]
+    changed = ran or excluded or any(s.status is Status.DONE for s in summaries)
+    shown = outcomes + roster.not_run
+    return summaries + _publish_index(out_root, shown, excluded, bool(changed), log)
 
-        write_index(out_root, outcomes + roster.not_run, excluded)
-    return outcomes + summaries
+
+def _publish_index(
+    out_root: Path, outcomes: list[Outcome], excluded: dict[int, list[str]], changed: bool, log: Path
+) -> list[Outcome]:
+    """Write the index when the run changed something or it is behind the results; a failure is one row."""
+    from toolkit.batch.index import is_stale, write_index
+
+    if not changed and not is_stale(out_root, outcomes):
+        return []
+    try:
+        write_index(out_root, outcomes, excluded)
+    except Exception as exc:
+        why = reason(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        _note([f"目录页未能写入：{why}"], log)
+        return [Outcome("index.html", Status.FAILED, f"目录页未能写入：{why}", kind=Kind.INDEX)]
+    return []
+
+
+def _fresh_log(out_root: Path) -> Path:
+    """This run's log, empty: the previous run's moves to run.log.1, so the log never grows run after run."""
+    log = out_root / LOG_FILE
+    if log.exists():
+        os.replace(log, log.with_name(f"{LOG_FILE}.1"))
+    return log
+
+
+def _note(notes: list[str] | tuple[str, ...], log: Path) -> None:
+    """Tell the terminal (whole: the status table may cut a note short) and the run's log."""
+    if not notes:
+        return
+    with log.open("a", encoding="utf-8") as handle:
+        for note in notes:
+            handle.write(f"audit-toolkit run：{note}\n")
+            print(f"注意：{note}", file=sys.stderr)
+
+
+def _clear_leftovers(out_root: Path, work: Plan) -> None:
+    """Partial notebooks and staged files a killed run left in the folders this run will read or write."""
+    folders = {job.out_dir for job in work.jobs} | {Path(o.out_dir) for o in work.known if o.out_dir}
+    for folder in folders | {folder.parent for folder in folders}:
+        if folder.is_dir() and out_root in folder.parents:
+            clear_leftovers(folder)
 
 
 @dataclass(frozen=True)
@@ -283,13 +215,13 @@ def _roster(
     not_run: list[Outcome] = []
     unnamed = StepResult(Status.NOT_RUN, "本次未指定，沿用上次结果")
     for path in dict.fromkeys(records + members):
-        folder = placed.get(display_path(path)) or _place(path, out_root, rubric)[1]
+        folder = placed.get(display_path(path)) or place(path, out_root, rubric)[1]
         if folder.parent.parent != out_root or not folder.parent.name.isdigit():
             continue  # an unreadable record: no year, so in no summary
         codes.setdefault(int(folder.parent.name), set()).add(folder.name)
-        previous = _previous(folder) if path.resolve() not in named else None
+        previous = previous_result(folder) if path.resolve() not in named else None
         if previous and previous.get("year") in years:
-            not_run.append(_outcome_from(previous, path, unnamed, folder))
+            not_run.append(outcome_from(previous, path, unnamed, folder))
     return Roster(codes, not_run)
 
 
@@ -303,21 +235,21 @@ def _exclude_orphans(out_root: Path, years: list[int], members: dict[int, set[st
         write_roster(year_dir, members.get(year, set()))
         if orphans := left_out(year_dir, members.get(year, set())):
             excluded[year] = [f"{year}/{code}" for code in orphans]
-    if excluded:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as handle:
-            for folders in excluded.values():
-                handle.write(f"audit-toolkit run：{orphan_note(folders)}\n")
-                # Also on the terminal, whole: the status table may cut a long note short.
-                print(f"注意：{orphan_note(folders)}", file=sys.stderr)
+    _note([orphan_note(folders) for folders in excluded.values()], log)
     return excluded
 
 
 def _summarise_years(
-    out_root: Path, years: list[int], force: bool, log: Path, excluded: dict[int, list[str]]
+    out_root: Path,
+    years: list[int],
+    force: bool,
+    log: Path,
+    excluded: dict[int, list[str]],
+    formats: tuple[str, ...] = ("html", "docx"),
+    progress: bool = False,
 ) -> list[Outcome]:
     """Each year's summary after its departments: skipped when unchanged, else built in a quiet worker process."""
-    from toolkit.summary.build import fingerprint, summarise
+    from toolkit.summary.build import fingerprint
     from toolkit.summary.roster import result_files
 
     done, todo = [], []
@@ -333,13 +265,24 @@ def _summarise_years(
         else:
             todo.append(year)
     if todo:
-        with ProcessPoolExecutor(
-            max_workers=1, mp_context=get_context("spawn"), initializer=_quiet_worker, initargs=(str(log),)
-        ) as pool:
-            dirs = [out_root / str(year) for year in todo]
-            for year, step in zip(todo, pool.map(summarise, dirs, todo, [force] * len(todo))):
-                done.append(_summary_outcome(out_root, year, step, excluded))
+        task = partial(summarise_year, out_root=out_root, force=force, formats=formats)
+        with progress_bar([f"{year} 年度汇总" for year in todo], 1, progress, "汇总进度") as bar:
+            steps = map_guarded(task, todo, 1, log, _settle_summary, bar.tick)
+        done += [_summary_outcome(out_root, year, step, excluded) for year, step in zip(todo, steps)]
     return done
+
+
+def summarise_year(year: int, out_root: Path, force: bool, formats: tuple[str, ...] = ("html", "docx")) -> StepResult:
+    """One year's summary, in a worker process, published in `formats`."""
+    from toolkit.summary.build import summarise
+
+    return summarise(out_root / str(year), year, force, formats)
+
+
+def _settle_summary(year: int, value: object) -> StepResult:
+    if isinstance(value, StepResult):
+        return value
+    return StepResult(Status.FAILED, f"汇总失败：内部错误：{value}")
 
 
 def _summary_outcome(out_root: Path, year: int, step: StepResult, excluded: dict[int, list[str]]) -> Outcome:
@@ -358,39 +301,3 @@ def _summary_outcome(out_root: Path, year: int, step: StepResult, excluded: dict
         seconds=step.seconds,
         kind=Kind.SUMMARY,
     )
-
-
-def _quiet_worker(log_path: str) -> None:
-    """Send a worker's stderr (and its kernels' chatter) to outputs/run.log instead of over the progress bar."""
-    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
-
-
-def _execute_all(todo: list[Job], workers: int, progress: bool, log: Path) -> list[Outcome]:
-    """Execute the jobs in `workers` processes with a progress bar; outcomes in the order they finished."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    done: list[Outcome] = []
-    workers = max(1, min(workers, len(todo)))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_quiet_worker, initargs=(str(log),)
-    ) as pool:
-        futures = {pool.submit(execute, job): job for job in todo}
-        columns = (
-            TextColumn("审计进度"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-        )
-        with Progress(*columns, disable=not progress, transient=False) as bar:
-            task = bar.add_task("", total=len(futures))
-            for future in as_completed(futures):
-                outcome = future.result()
-                done.append(outcome)
-                bar.update(
-                    task, advance=1, description=f"{outcome.department or outcome.record_path}：{outcome.status_label}"
-                )
-    return done
