@@ -3,8 +3,9 @@
 `execute` runs a notebook with papermill into a partial file in its output folder. A notebook that raises is
 moved to `<name>.error.ipynb` (papermill's red banner points at the failing cell) and nothing else is
 touched. One that succeeds is read back with fixed cell ids; `publish` renders its page and hands back every
-output, still in memory; `write` then replaces them atomically, one by one, and only then removes the partial
-and a stale error notebook. Whatever fails before `write` leaves the last good outputs as they were.
+output, still in memory; `write` then replaces them all or none (every file written before any is renamed),
+and only then removes the partial and a stale error notebook. Whatever fails before the renames leaves the
+last good outputs as they were.
 
 papermill, nbformat and nbconvert load inside the functions: the runner and the unchanged checks import this
 module for its types on every run, and those imports cost seconds.
@@ -13,8 +14,8 @@ module for its types on every run, and those imports cost seconds.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,12 @@ from toolkit.core.atomic import write_bytes
 if TYPE_CHECKING:
     from nbformat import NotebookNode
     from papermill.exceptions import PapermillExecutionError
+
+    from toolkit.report.word import Cover
+
+
+# A cell of the audit notebooks takes well under a second; one still running after this long is hanging.
+CELL_TIMEOUT = 300
 
 
 class Status(StrEnum):
@@ -44,10 +51,11 @@ _LABELS = {Status.DONE: "完成", Status.SKIPPED: "未变化，跳过", Status.F
 
 
 class Kind(StrEnum):
-    """Which step an outcome belongs to: one department, or a year's cross-department summary."""
+    """Which step an outcome belongs to: one department, a year's cross-department summary, or the index."""
 
     DEPARTMENT = "department"
     SUMMARY = "summary"
+    INDEX = "index"  # only when the run's index page could not be written
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,10 @@ class Execution:
     out_dir: Path
     name: str
     label: str = "笔记本"  # how failure messages name the notebook
+    cell_timeout: int = CELL_TIMEOUT  # seconds one cell may run before the notebook fails
+    # A kernel forked from a pre-imported template (toolkit.batch.kernels), or a cold one: AUDIT_TOOLKIT_KERNELS=cold
+    # is the way back to papermill's own kernels (and what the benchmark compares with).
+    warm: bool = field(default_factory=lambda: os.environ.get("AUDIT_TOOLKIT_KERNELS") != "cold")
 
     @property
     def partial(self) -> Path:
@@ -112,10 +124,14 @@ class Publication:
 
 
 def execute(execution: Execution) -> Executed | Failed:
-    """Run the notebook; on an error in a cell, leave it as the error notebook and say why in one line."""
+    """Run the notebook; on an error in a cell, a cell past the time limit or a kernel that died, leave it as
+    the error notebook and say why in one line."""
     import nbformat
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
+
+    from toolkit.batch.kernels import ENGINE
 
     execution.out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -127,14 +143,29 @@ def execute(execution: Execution) -> Executed | Failed:
             progress_bar=False,
             log_output=False,
             cwd=str(execution.notebook.parent),
+            execution_timeout=execution.cell_timeout,
+            **({"engine_name": ENGINE} if execution.warm else {}),
         )
     except PapermillExecutionError as exc:
         # The executed notebook, red banner and all, is what tells the auditor what went wrong.
-        os.replace(execution.partial, execution.error_notebook)
-        return Failed(failure_message(exc, execution), execution.error_notebook)
+        return _failed(execution, failure_message(exc, execution))
+    except CellTimeoutError:
+        return _failed(execution, f"{execution.label}的一个单元格运行超过 {execution.cell_timeout} 秒未结束，已停止")
+    except DeadKernelError:
+        return _failed(execution, f"{execution.label}运行中内核意外退出")
+    except BaseException:  # no kernel, a full disk: a half-written partial must not stay behind
+        execution.partial.unlink(missing_ok=True)
+        raise
     nb = nbformat.read(str(execution.partial), as_version=4)
     stable_ids(nb)
     return Executed(execution, nb)
+
+
+def _failed(execution: Execution, message: str) -> Failed:
+    """The partial notebook (as far as it ran) becomes the error notebook; without one, there is none."""
+    if execution.partial.exists():
+        os.replace(execution.partial, execution.error_notebook)
+    return Failed(message, execution.error_notebook)
 
 
 def failure_message(exc: PapermillExecutionError, execution: Execution) -> str:
@@ -157,24 +188,64 @@ def stable_ids(nb: NotebookNode) -> None:
             cell.id = f"cell-{n}"
 
 
-def publish(executed: Executed, footer: Mapping[str, object], files: Mapping[str, bytes]) -> Publication:
-    """Render the page; hand back the executed notebook, `files` and the page (written in that order)."""
+def publish(
+    executed: Executed,
+    footer: Mapping[str, object],
+    files: Mapping[str, bytes],
+    formats: Sequence[str] = ("html",),
+    cover: Cover | None = None,
+) -> Publication:
+    """Render the page and the documents `formats` ask for (docx, pdf: see toolkit.report.formats); hand back
+    the executed notebook, `files`, the documents and the page (written in that order). A PDF Chromium cannot
+    print is left out: the caller tells by its absence."""
     import nbformat
 
+    from toolkit.report.formats import Format, documents, moment_of
     from toolkit.report.publish import render_html
+    from toolkit.report.word import Cover
 
     execution = executed.execution
     page = render_html(executed.notebook, footer)
     # The page goes last: whoever sees the new page can rely on the files beside it being new too.
     outputs = {execution.executed_name: nbformat.writes(executed.notebook).encode("utf-8"), **files}
+    wanted = tuple(Format(f) for f in formats)
+    cover = cover or Cover(str(footer.get("title", "")), str(footer.get("title", "")))
+    outputs.update(documents(executed.notebook, page, execution.name, wanted, cover, moment_of(footer)).files)
     outputs[execution.page_name] = page.encode("utf-8")
     return Publication(execution, outputs)
 
 
 def write(publication: Publication) -> list[Path]:
-    """Write every output atomically, then remove the partial notebook and an error notebook of an earlier run."""
+    """Write every output or none, then remove the partial notebook and an error notebook of an earlier run.
+
+    Each output is first written in full beside its target (synced), and only once all are is any renamed
+    over the old one, in order, the page last. A full disk (or any failed write) strikes while writing, so
+    it leaves every old output in place; a rename takes no space. The one window left, a kill between two
+    renames, is covered by the step's fingerprint: it is recorded after `write`, so such a folder is redone."""
     folder = publication.execution.out_dir
-    written = [write_bytes(folder / name, data) for name, data in publication.files.items()]
-    publication.execution.partial.unlink(missing_ok=True)
+    targets = [(folder / name, data) for name, data in publication.files.items()]
+    try:
+        _write_together(targets[::-1])
+    finally:  # published or not, the partial has served: no later run may find and trust it
+        publication.execution.partial.unlink(missing_ok=True)
     publication.execution.error_notebook.unlink(missing_ok=True)
-    return written
+    return [path for path, _ in targets]
+
+
+def _write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Write the first file, and all the others before it is renamed into place (in its pre-rename check):
+    any failure unwinds through every staged file, removing it, before anything is replaced. The renames
+    then run innermost first, so the first file here is the last replaced."""
+    if files:
+        (path, data), rest = files[0], files[1:]
+        write_bytes(path, data, check=lambda _staged: _write_together(rest))
+
+
+def clear_leftovers(folder: Path) -> list[Path]:
+    """Remove what a killed run left in an output folder: partial notebooks and staged files never renamed.
+
+    Only the run holding the output folder's lock may call it: in a step that is running they are live."""
+    found = [*folder.glob(".*.partial.ipynb"), *folder.glob(".*.tmp")]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found

@@ -1,0 +1,147 @@
+"""Benchmark for warm kernels (issue 14), every side measured in one run on this machine.
+
+At each N: the loop a user would write (papermill CLI + nbconvert CLI, one department after another; only at
+N ≤ --loop-max, it takes minutes), `audit-toolkit run` on papermill's own cold kernels
+(AUDIT_TOOLKIT_KERNELS=cold), `run` on warm kernels (the default), and the unchanged re-run. For each: wall
+time, CPU-seconds per department (the whole process tree: workers, templates, kernels) and peak memory of the
+tree (the sum of the processes' proportional set sizes, sampled every 0.2 s).
+Targets (issue 14) on 2 cores: at N = 16, warm `run` ≥ 10× the loop and ≤ 0.6 CPU-s per department; at
+N = 200 no worse per department than at N = 16 and under 2 GiB; unchanged re-run ≥ 50× faster than the first.
+
+    .venv/bin/python benchmarks/warm_kernels.py [--sizes 16 200] [--loop-max 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run_40 import BIN, ROOT, generate  # the fictional departments of run_40
+
+from toolkit.core.paths import DEPARTMENT_NOTEBOOK
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    cpu: float  # CPU-seconds of the whole process tree
+    peak: int  # bytes
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _pss(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def measure(commands: list[list[str]], env: dict[str, str] | None = None) -> Measured:
+    """Run the commands one after another; wall time, CPU of every reaped descendant, peak PSS of the tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = 0
+    started = time.perf_counter()
+    for command in commands:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = threading.Event()
+
+        def sample(pid: int = process.pid, done: threading.Event = done) -> None:
+            nonlocal peak
+            while not done.wait(0.2):
+                peak = max(peak, _pss(_tree(pid)))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        if process.wait() != 0:
+            raise SystemExit(f"失败：{' '.join(command)}")
+        done.set()
+        sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measured(time.perf_counter() - started, cpu, peak)
+
+
+def loop_commands(records: list[Path], out: Path) -> list[list[str]]:
+    commands = []
+    for record in records:
+        executed = out / f"{record.stem}.ipynb"
+        commands.append(
+            [str(BIN / "papermill"), str(DEPARTMENT_NOTEBOOK), str(executed), "-p", "record_path", str(record)]
+            + ["--cwd", str(DEPARTMENT_NOTEBOOK.parent)]
+        )
+        commands.append([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])
+    return commands
+
+
+def line(label: str, m: Measured, n: int) -> str:
+    return (
+        f"  {label:<26}{m.seconds:8.1f} s  每部门 {m.seconds / n:5.2f} s  "
+        f"CPU 每部门 {m.cpu / n:5.2f} s  内存峰值 {m.peak / 2**20:6.0f} MiB"
+    )
+
+
+def bench(n: int, loop: bool, tmp: Path) -> None:
+    params = tmp / f"params-{n}"
+    params.mkdir()
+    records = generate(params, n)
+    run = [str(BIN / "audit-toolkit"), "run", str(params), "-q", "--formats", "html"]
+    print(f"{n} 个虚构部门（{os.cpu_count()} 核）", flush=True)
+    if loop:
+        (tmp / f"loop-{n}").mkdir()
+        naive = measure(loop_commands(records, tmp / f"loop-{n}"))
+        print(line("papermill + nbconvert 逐个", naive, n), flush=True)
+    cold = measure([[*run, "-o", str(tmp / f"cold-{n}")]], {**os.environ, "AUDIT_TOOLKIT_KERNELS": "cold"})
+    print(line("run（冷内核）", cold, n), flush=True)
+    warm = measure([[*run, "-o", str(tmp / f"warm-{n}")]])
+    print(line("run（预热内核）", warm, n), flush=True)
+    again = measure([[*run, "-o", str(tmp / f"warm-{n}")]])
+    print(line("run（输入未变化）", again, n), flush=True)
+    if loop:
+        print(f"  逐个执行 ÷ 预热：{naive.seconds / warm.seconds:.1f}×（目标 ≥ 10×）")
+    print(f"  冷 ÷ 预热：{cold.seconds / warm.seconds:.2f}×", end="；")
+    print(f"首次 ÷ 未变化：{warm.seconds / again.seconds:.0f}×（目标 ≥ 50×）")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 200])
+    parser.add_argument("--loop-max", type=int, default=16, help="只在部门数不超过此值时测逐个执行")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            bench(n, n <= args.loop_max, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Warm kernels (toolkit.batch.kernels): the same bytes as a cold kernel, a clean namespace for every notebook,
+and a hanging cell, a killed kernel or a dead template failing one notebook only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from toolkit.batch.kernels import Template
+from toolkit.batch.notebook import Executed, Execution, Failed, execute
+from toolkit.core.paths import DEPARTMENT_NOTEBOOK
+from toolkit.report.publish import render_html
+
+ROOT = Path(__file__).resolve().parents[2]
+FOOTER = {
+    "title": "复核报告",
+    "rubric": "r",
+    "rubric_version": "1",
+    "toolkit_version": "0",
+    "generated_at": "t",
+    "record_sha256": "0" * 64,
+}
+
+
+def _comparable(nb: nbformat.NotebookNode) -> str:
+    """The notebook without papermill's timings (start, end, duration), which differ between any two runs."""
+    nb = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    return nbformat.writes(nb)
+
+
+def _executed(record: str, out: Path, warm: bool) -> Executed:
+    parameters = {"record_path": str(ROOT / record), "rubric": None}
+    done = execute(Execution(DEPARTMENT_NOTEBOOK, parameters, out, "audit", warm=warm))
+    assert isinstance(done, Executed), done
+    return done
+
+
+@pytest.mark.parametrize("record", ["params/huangpu-zwsj-2022.yaml", "params/demo-nongye-gaobiao-2023.yaml"])
+def test_a_warm_kernel_gives_the_notebook_and_page_a_cold_kernel_gives(record, tmp_path):
+    cold = _executed(record, tmp_path / "cold", warm=False)
+    warm = _executed(record, tmp_path / "warm", warm=True)
+    assert _comparable(warm.notebook) == _comparable(cold.notebook)
+    assert render_html(warm.notebook, FOOTER) == render_html(cold.notebook, FOOTER)
+    charts = [o for c in warm.notebook.cells for o in c.get("outputs", []) if "<svg" in str(o) or "image/png" in str(o)]
+    assert charts, "the comparison must cover the charts"
+
+
+def _notebook(folder: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("", metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "probe.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _run(notebook: Path, out: Path, timeout: int = 60) -> Executed | Failed:
+    return execute(Execution(notebook, {}, out, "probe", cell_timeout=timeout))
+
+
+def test_nothing_one_notebook_defines_is_seen_by_the_next(tmp_path):
+    probe = _notebook(
+        tmp_path,
+        "assert 'leaked' not in globals(), 'a variable of the previous notebook'\nleaked = 1",
+        "import toolkit.report.narrative as n\nassert not hasattr(n, 'leaked'), 'a module changed by the previous'\n"
+        "n.leaked = 1",
+        "import os\nassert 'AUDIT_LEAK' not in os.environ\nos.environ['AUDIT_LEAK'] = '1'",
+    )
+    for n in range(3):
+        assert isinstance(_run(probe, tmp_path / f"out{n}"), Executed)
+
+
+def test_a_hanging_cell_fails_its_notebook_alone(tmp_path):
+    hanging = _notebook(tmp_path / "hang", "import time\ntime.sleep(600)")
+    failed = _run(hanging, tmp_path / "out-hang", timeout=3)
+    assert isinstance(failed, Failed)
+    assert "超过 3 秒未结束" in failed.message
+    assert failed.error_notebook.exists()
+    assert isinstance(_run(_notebook(tmp_path / "ok", "x = 1"), tmp_path / "out-ok"), Executed)
+
+
+def test_a_killed_kernel_fails_its_notebook_alone(tmp_path):
+    killed = _notebook(tmp_path / "kill", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    failed = _run(killed, tmp_path / "out-kill")
+    assert isinstance(failed, Failed)
+    assert "内核意外退出" in failed.message
+    assert isinstance(_run(_notebook(tmp_path / "ok", "x = 1"), tmp_path / "out-ok"), Executed)
+
+
+def test_a_template_that_died_is_started_again(tmp_path):
+    probe = _notebook(tmp_path, "x = 1")
+    assert isinstance(_run(probe, tmp_path / "first"), Executed)
+    first = Template._process
+    assert first is not None
+    first.kill()
+    first.wait()
+    assert isinstance(_run(probe, tmp_path / "second"), Executed)
+    assert Template._process is not None and Template._process.pid != first.pid

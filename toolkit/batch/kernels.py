@@ -1,0 +1,257 @@
+"""Warm kernels: every notebook still runs through papermill in a kernel of its own, but that kernel is forked
+from a template process that has already imported ipykernel, pandas, matplotlib and the toolkit.
+
+Why a fork server: starting a kernel and importing the world again costs about 1.2 CPU-seconds per
+department, several times the notebook's own work. The template imports modules and does nothing else: it
+never runs a cell, opens no socket and starts no thread, so each forked kernel begins with the clean namespace
+of a cold kernel (nothing one department defined can reach the next) and computes the same bytes. A kernel
+that hangs is stopped by papermill's cell timeout and one that dies fails its own notebook only; the next
+notebook gets a new fork, and a template that died is started again.
+
+Protocol (the worker and its template, over the template's stdin and stdout): one JSON line per kernel,
+{"connection_file", "cwd", "env"}, answered by one line {"pid"}; the template reaps its children.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+# What the notebooks import; importing it once in the template is what a warm kernel saves.
+PRELOAD = ("ipykernel.kernelapp", "toolkit.report.narrative", "toolkit.summary.sections")
+# A cold kernel sets this before the notebook imports matplotlib; the template must resolve the same backend.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+class ForkedKernel:
+    """The Popen-like handle LocalProvisioner expects, for a kernel that is the template's child, not ours."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and not _alive(self.pid):
+            self.returncode = 0  # the template reaped it; its status is not ours to read
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        return self.poll()
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs: a zombie waiting to be reaped counts as gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+class Template:
+    """The template process of this worker: started on first use, started again if it died."""
+
+    _lock = threading.Lock()
+    _process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def fork(cls, connection_file: str, cwd: str, env: dict[str, str]) -> int:
+        """A new kernel forked from the template, listening on `connection_file`; its pid."""
+        request = json.dumps({"connection_file": connection_file, "cwd": cwd, "env": env}) + "\n"
+        with cls._lock:
+            for attempt in range(2):
+                process = cls._running()
+                assert process.stdin is not None and process.stdout is not None
+                try:
+                    process.stdin.write(request.encode("utf-8"))
+                    process.stdin.flush()
+                    reply = process.stdout.readline()
+                except BrokenPipeError:
+                    reply = b""
+                if reply:
+                    return int(json.loads(reply)["pid"])
+                cls._stop()
+                if attempt:
+                    raise RuntimeError("预热内核的模板进程无法启动")
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _running(cls) -> subprocess.Popen[bytes]:
+        if cls._process is None or cls._process.poll() is not None:
+            env = {**os.environ, "MPLBACKEND": os.environ.get("MPLBACKEND") or INLINE_BACKEND}
+            cls._process = subprocess.Popen(
+                [sys.executable, "-m", "toolkit.batch.kernels"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+            )
+            atexit.register(cls._close)
+        return cls._process
+
+    @classmethod
+    def _close(cls) -> None:
+        """At the worker's exit: end the template (its stdin closes) and reap it, so no process is left behind."""
+        if cls._process is not None and cls._process.stdin is not None:
+            with contextlib.suppress(OSError):
+                cls._process.stdin.close()
+            try:
+                cls._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                cls._stop()
+
+    @classmethod
+    def _stop(cls) -> None:
+        if cls._process is not None:
+            with contextlib.suppress(OSError):
+                cls._process.kill()
+            cls._process.wait()
+            cls._process = None
+
+
+class ForkProvisioner(LocalProvisioner):
+    """LocalProvisioner whose kernels come from the template instead of a new interpreter."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        connection_file = cmd[cmd.index("-f") + 1]
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+        pid = Template.fork(connection_file, cwd, env)
+        self.process = ForkedKernel(pid)  # type: ignore[assignment]  # Popen-like, not a Popen
+        self.pid = self.pgid = pid  # the kernel leads a session of its own (setsid in the child)
+        self.cwd = cwd
+        return self.connection_info
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """The kernel manager papermill is given (`kernel_manager_class`): every kernel is a fresh fork."""
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        if self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+
+class _SavedOnce(NotebookExecutionManager):
+    """Writes the executed notebook once, when it is complete, instead of at every cell's start and end: about
+    sixty full JSON writes per notebook otherwise, a quarter of the worker's CPU."""
+
+    _complete = False
+
+    def save(self, **kwargs: Any) -> None:
+        if self._complete:
+            super().save(**kwargs)
+
+    def notebook_complete(self, **kwargs: Any) -> None:
+        self._complete = True
+        super().notebook_complete(**kwargs)
+
+
+class WarmEngine(NBClientEngine):
+    """papermill's nbclient engine on warm kernels, saving the notebook once (papermill `engine_name=ENGINE`)."""
+
+    @classmethod
+    def execute_notebook(cls, nb: Any, kernel_name: str, output_path: str | None = None, **kwargs: Any) -> Any:
+        manager = _SavedOnce(
+            nb,
+            output_path=output_path,
+            progress_bar=kwargs.pop("progress_bar", False),
+            log_output=kwargs.pop("log_output", False),
+            autosave_cell_every=kwargs.pop("autosave_cell_every", 30),
+        )
+        manager.notebook_start()
+        try:
+            cls.execute_managed_notebook(manager, kernel_name, kernel_manager_class=WarmKernelManager, **kwargs)
+        finally:
+            manager.cleanup_pbar()
+            manager.notebook_complete()
+        return manager.nb
+
+
+ENGINE = "toolkit-warm"
+papermill_engines.register(ENGINE, WarmEngine)
+
+
+# --- the template process ------------------------------------------------------------------------------------
+
+
+def _reap(signum: int, frame: object) -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def _become_kernel(request: dict[str, Any]) -> None:
+    """In the forked child: detach, take the request's directory and environment, and run ipykernel."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # the template's stdout is the pipe to the worker: the kernel's raw output goes to stderr
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.path[0] = os.getcwd()  # as `python -m ipykernel_launcher` started in cwd would have it
+    sys.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", request["connection_file"]]
+    from ipykernel import kernelapp
+
+    # The kernel watches its parent, the template, and ends with it (as a cold kernel ends with its worker).
+    watch = f"--IPKernelApp.parent_handle={os.getppid()}"
+    kernelapp.IPKernelApp.launch_instance(argv=["-f", request["connection_file"], watch])
+
+
+def serve() -> None:
+    """The template's loop: import what the notebooks need, then fork a kernel per request until stdin closes."""
+    import importlib
+
+    from jinja2 import TemplateError
+
+    for name in PRELOAD:
+        module = importlib.import_module(name)
+        env = getattr(module, "_ENV", None)  # a module's Jinja environment: compile its templates once here
+        if env is not None:
+            for template in env.list_templates(filter_func=lambda name: name.endswith(".j2") and "/" not in name):
+                with contextlib.suppress(TemplateError):  # one that needs filters of another environment
+                    env.get_template(template)
+    gc.freeze()  # the imported world stays out of every kernel's collections, so its pages stay shared
+    signal.signal(signal.SIGCHLD, _reap)
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    for line in requests:
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                _become_kernel(request)
+                status = 0
+            finally:
+                os._exit(status)
+        replies.write(json.dumps({"pid": pid}).encode("ascii") + b"\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    serve()
