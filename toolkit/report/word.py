@@ -12,9 +12,7 @@ entries carry that date too, and nothing else depends on the clock or on chance.
 from __future__ import annotations
 
 import io
-import re
 import struct
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +25,7 @@ from docx.shared import Emu, Pt
 
 from toolkit.report import wordstyle as ws
 from toolkit.report.document import Block, Cell, Document, Figure, Heading, Listing, Paragraph, Run, Table
+from toolkit.report.ooxml import restamped
 
 BLANK = "________________"
 DPI = 200  # the resolution assumed for a chart whose PNG does not state one
@@ -59,7 +58,7 @@ def render_docx(document: Document, cover: Cover, moment: datetime) -> bytes:
     _properties(doc, cover, moment)
     buf = io.BytesIO()
     doc.save(buf)
-    return reproducible_zip(buf.getvalue(), moment)
+    return restamped(buf.getvalue(), moment)
 
 
 def _cover(doc: WordDocument, cover: Cover) -> None:
@@ -208,22 +207,3 @@ def _properties(doc: WordDocument, cover: Cover, moment: datetime) -> None:
     props.keywords, props.comments = "绩效自评复核", cover.provenance
     props.created = props.modified = props.last_printed = moment.replace(tzinfo=None)
     props.revision = 1
-
-
-_CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
-
-
-def reproducible_zip(data: bytes, moment: datetime) -> bytes:
-    """The archive with every entry dated `moment` and fixed attributes, in its original order."""
-    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    when = max(moment.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            content = zin.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_TIME.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=when)
-            entry.compress_type, entry.external_attr, entry.create_system = zipfile.ZIP_DEFLATED, 0o644 << 16, 3
-            zout.writestr(entry, content)
-    return out.getvalue()
