@@ -86,3 +86,18 @@ def spy_drawn_text(monkeypatch: pytest.MonkeyPatch, module: object) -> list[str]
 
     monkeypatch.setattr(module, "render", spy)
     return drawn
+
+
+# A review of the seed department: one adjustment and one dismissed finding (tests of reviews and the fuzz test).
+ASSET_REVIEW = """\
+reviewer: 张审核
+date: 2026-12-01
+adjustments:
+  - indicator: 资产配置合规性
+    audited_score: 0.5
+    reason: 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分
+findings:
+  - code: BUDGET_SUM_MISMATCH
+    decision: dismissed
+    note: 原表尾数舍入所致，不影响预算真实性
+"""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ASSET_REVIEW
 
 from toolkit.cli import main
 from toolkit.core.yamlio import DecimalLoader, dump_yaml
@@ -36,18 +37,7 @@ CASES = {"record": 1000, "rubric": 350, "review": 350, "table": 800}
 CASES = {kind: int(os.environ.get("AUDIT_FUZZ_CASES", count)) for kind, count in CASES.items()}
 ONLY = os.environ.get("AUDIT_FUZZ_CASE", "")
 CASE_SECONDS = 20  # far beyond any case (the slowest take a few tenths of a second): only a hang reaches it
-REVIEW = """\
-reviewer: 张审核
-date: 2026-12-01
-adjustments:
-  - indicator: 资产配置合规性
-    audited_score: 0.5
-    reason: 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分
-findings:
-  - code: BUDGET_SUM_MISMATCH
-    decision: dismissed
-    note: 原表尾数舍入所致，不影响预算真实性
-"""
+REVIEW = ASSET_REVIEW
 
 # --- mutations: each takes the generator and the text, and returns the mutated text ----------------------
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import ASSET_REVIEW
 
 from toolkit.cli import main
 from toolkit.core.problems import InputError
@@ -16,19 +17,6 @@ from toolkit.review.files import load_review, review_beside, review_path_for, sa
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
-
-ASSET_REVIEW = """\
-reviewer: 张审核
-date: 2026-12-01
-adjustments:
-  - indicator: 资产配置合规性
-    audited_score: 0.5
-    reason: 抽查发现 2 台办公设备超标准配置，按评分标准再扣 0.5 分
-findings:
-  - code: BUDGET_SUM_MISMATCH
-    decision: dismissed
-    note: 原表尾数舍入所致，不影响预算真实性
-"""
 
 
 @pytest.fixture
