@@ -83,7 +83,7 @@ class Template:
         """A new kernel forked from the template, listening on `connection_file`; its pid."""
         request = json.dumps({"connection_file": connection_file, "cwd": cwd, "env": env}) + "\n"
         with cls._lock:
-            for attempt in range(2):
+            for _ in range(2):  # a template that died since the last kernel is started again, once
                 process = cls._running()
                 assert process.stdin is not None and process.stdout is not None
                 try:
@@ -95,9 +95,7 @@ class Template:
                 if reply:
                     return int(json.loads(reply)["pid"])
                 cls._stop()
-                if attempt:
-                    raise RuntimeError("预热内核的模板进程无法启动")
-        raise AssertionError("unreachable")
+        raise RuntimeError("预热内核的模板进程无法启动")
 
     @classmethod
     def _running(cls) -> subprocess.Popen[bytes]:
