@@ -28,6 +28,7 @@ bench: setup ## Speed targets, measured (not part of the tests); run on an other
 	$(BIN)/python benchmarks/score_10k.py
 	$(BIN)/python benchmarks/run_40.py
 	$(BIN)/python benchmarks/summary_2000.py
+	$(BIN)/python benchmarks/webfont_cut.py
 	$(BIN)/python benchmarks/warm_kernels.py
 
 setup: $(STAMP)

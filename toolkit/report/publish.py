@@ -34,6 +34,11 @@ def _exporter() -> HTMLExporter:
     return exporter
 
 
+@lru_cache(maxsize=1)
+def _report_css() -> str:
+    return (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8")
+
+
 def _visible_text(nb: nbformat.NotebookNode) -> str:
     parts = []
     for cell in nb.cells:
@@ -48,7 +53,7 @@ def render_html(nb: nbformat.NotebookNode, footer: Mapping[str, object]) -> str:
     """The published page of an executed notebook. `footer` holds title, rubric, rubric_version,
     toolkit_version, git_commit, record_sha256 and generated_at; optionally packages and font (a second footer
     line) and record_label (what record_sha256 is a digest of)."""
-    css = (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8")
+    css = _report_css()
     text = (
         _visible_text(nb)
         + "".join(str(v) for v in footer.values())
