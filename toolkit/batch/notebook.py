@@ -13,6 +13,7 @@ module for its types on every run, and those imports cost seconds.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,11 +149,11 @@ def execute(execution: Execution) -> Executed | Failed:
         )
     except PapermillExecutionError as exc:
         # The executed notebook, red banner and all, is what tells the auditor what went wrong.
-        return _failed(execution, failure_message(exc, execution))
+        return failed(execution, failure_message(exc, execution))
     except CellTimeoutError:
-        return _failed(execution, f"{execution.label}的一个单元格运行超过 {execution.cell_timeout} 秒未结束，已停止")
+        return failed(execution, f"{execution.label}的一个单元格运行超过 {execution.cell_timeout} 秒未结束，已停止")
     except DeadKernelError:
-        return _failed(execution, f"{execution.label}运行中内核意外退出")
+        return failed(execution, f"{execution.label}运行中内核意外退出")
     except BaseException:  # no kernel, a full disk: a half-written partial must not stay behind
         execution.partial.unlink(missing_ok=True)
         raise
@@ -161,7 +162,7 @@ def execute(execution: Execution) -> Executed | Failed:
     return Executed(execution, nb)
 
 
-def _failed(execution: Execution, message: str) -> Failed:
+def failed(execution: Execution, message: str) -> Failed:
     """The partial notebook (as far as it ran) becomes the error notebook; without one, there is none."""
     if execution.partial.exists():
         os.replace(execution.partial, execution.error_notebook)
@@ -186,6 +187,29 @@ def stable_ids(nb: NotebookNode) -> None:
             cell.id = "injected-parameters"
         elif not cell.get("id"):
             cell.id = f"cell-{n}"
+
+
+def recorded_as(
+    nb: NotebookNode, notebook: str, output: str, parameters: Mapping[str, object], places: Mapping[str, str]
+) -> NotebookNode:
+    """The executed notebook as it would read had it run where the client keeps its files (a worker runs on
+    staged copies): every staged folder in `places` named as the client's folder (in outputs and error
+    messages too), and papermill's metadata and injected cell giving the client's notebook, output file and
+    parameters exactly."""
+    import nbformat
+    from papermill.translators import translate_parameters
+
+    text = nbformat.writes(nb)
+    for staged in sorted(places, key=len, reverse=True):
+        text = text.replace(json.dumps(staged)[1:-1], json.dumps(places[staged], ensure_ascii=False)[1:-1])
+    moved = nbformat.reads(text, as_version=4)
+    moved.metadata.setdefault("papermill", {}).update(
+        input_path=notebook, output_path=output, parameters=dict(parameters)
+    )
+    for cell in moved.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = translate_parameters("python3", "python", dict(parameters), "Parameters")
+    return moved
 
 
 def publish(

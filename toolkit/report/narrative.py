@@ -22,6 +22,7 @@ from toolkit.core.numbers import HUNDRED, fmt, fmt2
 from toolkit.core.record import Amounts, Record, load_record
 from toolkit.core.result import IndicatorResult, Result
 from toolkit.report import charts
+from toolkit.report.resultdata import ResultData
 from toolkit.report.templating import environment
 from toolkit.review.apply import audit
 from toolkit.review.files import review_path_for
@@ -393,6 +394,10 @@ class DepartmentReport:
 
     def annex(self) -> Fragment:
         return self._render("annex")
+
+    def result_data(self) -> ResultData:
+        """The result.json object, as the hidden output `run` publishes it from (the record is scored once)."""
+        return ResultData(self.result)
 
 
 def open_report(record_path: str | Path, rubric: str | None = None) -> DepartmentReport:
