@@ -1,9 +1,10 @@
-"""Benchmark for warm kernels (issue 14), every side measured in one run on this machine.
+"""Benchmark for warm kernels and dask (issue 14), every side measured in one run on this machine.
 
 At each N: the loop a user would write (papermill CLI + nbconvert CLI, one department after another; only at
 N ≤ --loop-max, it takes minutes), `audit-toolkit run` on papermill's own cold kernels
-(AUDIT_TOOLKIT_KERNELS=cold), `run` on warm kernels (the default), and the unchanged re-run. For each: wall
-time, CPU-seconds per department (the whole process tree: workers, templates, kernels) and peak memory of the
+(AUDIT_TOOLKIT_KERNELS=cold), `run` on warm kernels (the default), `run --dask-local 2` (a local
+dask.distributed cluster of two worker processes) and the unchanged re-run. For each: wall time, CPU-seconds
+per department (the whole process tree: workers, templates, kernels, the summary step) and peak memory of the
 tree (the sum of the processes' proportional set sizes, sampled every 0.2 s).
 Targets (issue 14) on 2 cores: at N = 16, warm `run` ≥ 10× the loop and ≤ 0.6 CPU-s per department; at
 N = 200 no worse per department than at N = 16 and under 2 GiB; unchanged re-run ≥ 50× faster than the first.
@@ -111,7 +112,7 @@ def line(label: str, m: Measured, n: int) -> str:
     )
 
 
-def bench(n: int, loop: bool, tmp: Path) -> None:
+def bench(n: int, loop: bool, tmp: Path) -> Measured:
     params = tmp / f"params-{n}"
     params.mkdir()
     records = generate(params, n)
@@ -125,12 +126,18 @@ def bench(n: int, loop: bool, tmp: Path) -> None:
     print(line("run（冷内核）", cold, n), flush=True)
     warm = measure([[*run, "-o", str(tmp / f"warm-{n}")]])
     print(line("run（预热内核）", warm, n), flush=True)
+    dask = measure([[*run, "-o", str(tmp / f"dask-{n}"), "--dask-local", "2"]])
+    print(line("run --dask-local 2", dask, n), flush=True)
     again = measure([[*run, "-o", str(tmp / f"warm-{n}")]])
     print(line("run（输入未变化）", again, n), flush=True)
     if loop:
         print(f"  逐个执行 ÷ 预热：{naive.seconds / warm.seconds:.1f}×（目标 ≥ 10×）")
     print(f"  冷 ÷ 预热：{cold.seconds / warm.seconds:.2f}×", end="；")
+    print(f"dask ÷ 预热：{dask.seconds / warm.seconds:.2f}×", end="；")
     print(f"首次 ÷ 未变化：{warm.seconds / again.seconds:.0f}×（目标 ≥ 50×）")
+    print(f"  CPU 每部门（预热）：{warm.cpu / n:.2f} s（目标 ≤ 0.6 s）", end="；")
+    print(f"内存峰值 {warm.peak / 2**30:.2f} GiB（目标 < 2 GiB）")
+    return warm
 
 
 def main() -> None:
@@ -138,9 +145,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[16, 200])
     parser.add_argument("--loop-max", type=int, default=16, help="只在部门数不超过此值时测逐个执行")
     args = parser.parse_args()
+    per_department = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            bench(n, n <= args.loop_max, Path(tmp))
+            per_department[n] = bench(n, n <= args.loop_max, Path(tmp)).seconds / n
+    if len(per_department) > 1:
+        small, large = min(per_department), max(per_department)
+        ratio = per_department[large] / per_department[small]
+        print(f"每部门用时 N={large} ÷ N={small}：{ratio:.2f}（目标 ≤ 1）")
 
 
 if __name__ == "__main__":

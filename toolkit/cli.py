@@ -123,6 +123,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError([Problem("-j", "", f"并行进程数应为正整数，实际为 {args.jobs}")])
+    if args.dask_local is not None and args.dask_local < 1:
+        raise InputError([Problem("--dask-local", "", f"本机 dask 工作进程数应为正整数，实际为 {args.dask_local}")])
+    if args.scheduler is not None and "://" not in args.scheduler:
+        why = f"dask 调度器地址应形如 tcp://主机:端口，实际为 {args.scheduler!r}"
+        raise InputError([Problem("--scheduler", "", why)])
     from toolkit.report.formats import Format, parse_formats
     from toolkit.report.pdf import MISSING, chromium_path
 
@@ -131,7 +136,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(MISSING, file=sys.stderr)
         formats = tuple(f for f in formats if f is not Format.PDF)
     chosen = tuple(f.value for f in formats)
-    outcomes = run(args.params or None, args.output, args.jobs, args.force, args.rubric, not args.quiet, chosen)
+    outcomes = run(
+        args.params or None,
+        args.output,
+        args.jobs,
+        args.force,
+        args.rubric,
+        not args.quiet,
+        chosen,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+    )
     run_table(outcomes, Path(args.output))
     if (log := Path(args.output) / "run.log").exists():
         print(f"运行日志：{log}（仅本次运行；上一次的在 run.log.1）", file=sys.stderr)
@@ -184,6 +199,7 @@ _ARGPARSE_MESSAGES = (
     (re.compile(r"the following arguments are required: (.*)"), "缺少必需的参数：{0}"),
     (re.compile(r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)"), "{0}：没有 {1} 这一项，可选 {2}"),
     (re.compile(r"argument (\S+): expected one argument"), "{0} 后面应有一个值"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), "{0} 与 {1} 不能同时使用"),
     (re.compile(r"argument (\S+): invalid (\w+) value: (.*)"), "{0}：{2} 不是有效的值（应为{1}）"),
     (re.compile(r"argument (\S+): (.*)"), "{0}：{1}"),
 )
@@ -251,6 +267,13 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         metavar="LIST",
         help="报告格式，逗号分隔：html、docx、pdf（默认 html,docx；pdf 需要 Chromium；html 总会生成）",
     )
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="把各部门交给该 dask 调度器下的工作节点运行（各节点须安装同一版本的工具包；输出仍写在本机）",
+    )
+    where.add_argument("--dask-local", type=int, metavar="N", help="在本机启动 N 个 dask 工作进程运行各部门")
     run.set_defaults(func=_cmd_run)
 
 

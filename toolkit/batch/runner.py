@@ -87,6 +87,18 @@ def execute_all(
         return map_guarded(task, todo, workers, log, _settle, bar.advance)
 
 
+def _departments(
+    todo: list[Job], jobs: int | None, progress: bool, log: Path, scheduler: str | None, dask_local: int | None
+) -> list[Outcome]:
+    """The departments in local worker processes, or on the dask cluster asked for."""
+    if scheduler is None and dask_local is None:
+        return execute_all(todo, jobs or os.cpu_count() or 1, progress, log)
+    from toolkit.batch.cluster import connect, execute_on
+
+    with connect(scheduler, dask_local, log) as client:
+        return execute_on(client, todo, progress)
+
+
 def run(
     paths: list[str | Path] | None = None,
     out_root: str | Path = OUTPUT_DIR,
@@ -95,11 +107,17 @@ def run(
     rubric: str | None = None,
     progress: bool = True,
     formats: tuple[str, ...] = ("html", "docx"),
+    scheduler: str | None = None,
+    dask_local: int | None = None,
 ) -> list[Outcome]:
     """Audit every record, then summarise each year touched; returns one outcome per record, in input order,
     followed by one per year's summary (kind "summary"), and writes outputs/index.html.
 
-    Raises InputError, before anything is written, when the command line is unusable (see preflight)."""
+    The departments run in local worker processes, or on dask.distributed workers: those of the scheduler at
+    `scheduler`, or of a local cluster of `dask_local` processes (toolkit.batch.cluster).
+
+    Raises InputError, before anything is written, when the command line is unusable (see preflight), and
+    before any department is touched when the scheduler cannot be reached."""
     out_root = Path(out_root)
     found = check_run(paths, rubric, out_root)
     with run_lock(out_root):
@@ -110,7 +128,7 @@ def run(
         _clear_leftovers(out_root, work)
         todo, outcomes = work.jobs, list(work.known)
         if todo:
-            outcomes += execute_all(todo, jobs or os.cpu_count() or 1, progress, log)
+            outcomes += _departments(todo, jobs, progress, log, scheduler, dask_local)
         order = {display_path(p): n for n, p in enumerate(records)}
         outcomes.sort(key=lambda o: order.get(o.record_path, len(order)))
         members = record_set(paths)
