@@ -105,3 +105,38 @@ def test_a_template_that_died_is_started_again(tmp_path):
     first.wait()
     assert isinstance(_run(probe, tmp_path / "second"), Executed)
     assert Template._process is not None and Template._process.pid != first.pid
+
+
+# --- run's workers: forked from the fork server, each forking its template (toolkit.batch.preload, pool) -------
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    kept = (".html", ".docx", ".json", ".xlsx", ".csv")
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.suffix in kept}
+
+
+def test_run_on_forked_templates_publishes_what_cold_kernels_publish(tmp_path, monkeypatch):
+    from toolkit.batch.runner import run
+
+    records = [ROOT / "params/huangpu-zwsj-2022.yaml", ROOT / "params/demo-nongye-gaobiao-2023.yaml"]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    warm = run(records, tmp_path / "warm", jobs=2, progress=False)
+    monkeypatch.setenv("AUDIT_TOOLKIT_KERNELS", "cold")
+    cold = run(records, tmp_path / "cold", jobs=2, progress=False)
+    assert [o.status for o in warm] == [o.status for o in cold] == ["done"] * 4  # two departments, two years
+    a, b = _published(tmp_path / "warm"), _published(tmp_path / "cold")
+    assert "2022/huangpu-zwsj/audit.html" in a and "2023/summary.xlsx" in a
+    assert a == b
+
+
+def test_workers_take_the_environment_of_the_run_not_of_the_fork_server(tmp_path, monkeypatch):
+    from toolkit.batch.runner import run
+
+    record = ROOT / "params/huangpu-zwsj-2022.yaml"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    run([record], tmp_path / "first", jobs=1, progress=False, formats=("html",))  # the fork server runs by now
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    run([record], tmp_path / "second", jobs=1, progress=False, formats=("html",))
+    for folder, moment in (("first", "2023-11-14 22:13:20 UTC"), ("second", "2020-09-13 12:26:40 UTC")):
+        result = json.loads((tmp_path / folder / "2022/huangpu-zwsj/result.json").read_text(encoding="utf-8"))
+        assert result["provenance"]["generated_at"] == moment

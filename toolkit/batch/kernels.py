@@ -23,8 +23,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
-from typing import Any
+from typing import IO, Any, BinaryIO, Protocol
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
@@ -72,11 +73,86 @@ def _alive(pid: int) -> bool:
         return False
 
 
+class _Process(Protocol):
+    """What the worker uses of its template process: a Popen, or a ForkedTemplate."""
+
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def kill(self) -> None: ...
+
+
+class ForkedTemplate:
+    """The Popen-like handle of a template forked from its worker (Template.fork_here), not started by exec."""
+
+    def __init__(self, pid: int, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+        self.pid = pid
+        self.stdin: IO[bytes] | None = stdin
+        self.stdout: IO[bytes] | None = stdout
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                self.returncode = -1
+            else:
+                if done:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"template {self.pid}", timeout or 0)
+            time.sleep(0.01)
+        return code
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+
 class Template:
     """The template process of this worker: started on first use, started again if it died."""
 
     _lock = threading.Lock()
-    _process: subprocess.Popen[bytes] | None = None
+    _process: _Process | None = None
+
+    @classmethod
+    def fork_here(cls) -> None:
+        """Start the template as a fork of this process instead of a new interpreter: for a worker forked from
+        the run's fork server (toolkit.batch.preload), whose modules the template needs are already imported,
+        before the worker starts any thread. A template that dies later is started the usual way."""
+        with cls._lock:
+            if cls._process is not None:
+                return
+            request_r, request_w = os.pipe()
+            reply_r, reply_w = os.pipe()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                status = 1
+                try:  # the pipes become stdin and stdout, as for a template started by exec
+                    os.close(request_w)
+                    os.close(reply_r)
+                    os.dup2(request_r, 0)
+                    os.dup2(reply_w, 1)
+                    os.close(request_r)
+                    os.close(reply_w)
+                    serve(os.fdopen(0, "rb", closefd=False), os.fdopen(1, "wb", closefd=False))
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(request_r)
+            os.close(reply_w)
+            cls._process = ForkedTemplate(pid, os.fdopen(request_w, "wb"), os.fdopen(reply_r, "rb"))
+            atexit.register(cls._close)
 
     @classmethod
     def fork(cls, connection_file: str, cwd: str, env: dict[str, str]) -> int:
@@ -98,7 +174,7 @@ class Template:
         raise RuntimeError("预热内核的模板进程无法启动")
 
     @classmethod
-    def _running(cls) -> subprocess.Popen[bytes]:
+    def _running(cls) -> _Process:
         if cls._process is None or cls._process.poll() is not None:
             env = {**os.environ, "MPLBACKEND": os.environ.get("MPLBACKEND") or INLINE_BACKEND}
             cls._process = subprocess.Popen(
@@ -219,22 +295,26 @@ def _become_kernel(request: dict[str, Any]) -> None:
     kernelapp.IPKernelApp.launch_instance(argv=["-f", request["connection_file"], watch])
 
 
-def serve() -> None:
-    """The template's loop: import what the notebooks need, then fork a kernel per request until stdin closes."""
-    import importlib
-
+def compile_templates(module: object) -> None:
+    """Compile a module's Jinja templates (its `_ENV`), so that no kernel compiles them again."""
     from jinja2 import TemplateError
 
+    env = getattr(module, "_ENV", None)
+    if env is not None:
+        for template in env.list_templates(filter_func=lambda name: name.endswith(".j2") and "/" not in name):
+            with contextlib.suppress(TemplateError):  # one that needs filters of another environment
+                env.get_template(template)
+
+
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """The template's loop: import what the notebooks need, then fork a kernel per request until `requests`
+    ends (the worker closed its end of the pipe, or died)."""
+    import importlib
+
     for name in PRELOAD:
-        module = importlib.import_module(name)
-        env = getattr(module, "_ENV", None)  # a module's Jinja environment: compile its templates once here
-        if env is not None:
-            for template in env.list_templates(filter_func=lambda name: name.endswith(".j2") and "/" not in name):
-                with contextlib.suppress(TemplateError):  # one that needs filters of another environment
-                    env.get_template(template)
+        compile_templates(importlib.import_module(name))
     gc.freeze()  # the imported world stays out of every kernel's collections, so its pages stay shared
     signal.signal(signal.SIGCHLD, _reap)
-    requests, replies = sys.stdin.buffer, sys.stdout.buffer
     for line in requests:
         request = json.loads(line)
         sys.stdout.flush()
@@ -252,4 +332,4 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.stdin.buffer, sys.stdout.buffer)

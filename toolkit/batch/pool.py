@@ -1,11 +1,17 @@
-"""The worker processes of `run`: spawned processes that die with the run, whose every failure is charged to
-the one step that caused it.
+"""The worker processes of `run`: processes that die with the run, whose every failure is charged to the one
+step that caused it.
 
-A worker watches its parent: once the run is gone (`kill -9`, a crash), the worker exits within a fraction of
-a second instead of writing into the output folder after its parent. A thread polling `os.getppid()` does
-this on every POSIX system, whatever thread started the worker, and is the check ipykernel itself uses (the
-kernels a worker starts watch the worker the same way). Linux's PR_SET_PDEATHSIG would be immediate but
-fires when the *thread* that forked exits, is Linux-only and needs ctypes.
+Workers are forked from multiprocessing's fork server, which imports toolkit.batch.preload (papermill,
+nbconvert, ipykernel, pandas, matplotlib, the toolkit) once per run; each worker then forks its kernel template
+(toolkit.batch.kernels) before it starts a thread. Spawned workers and exec'd templates each imported all of it
+again: about six CPU-seconds per worker. A worker takes the run's environment from its initializer, not the
+fork server's.
+
+A worker watches the run: once it is gone (`kill -9`, a crash), the worker exits within a fraction of a second
+instead of writing into the output folder after it. A thread polling multiprocessing's sentinel pipe from the
+run does this on every POSIX system, whatever thread started the worker and whichever process forked it.
+Linux's PR_SET_PDEATHSIG would be immediate but fires when the *thread* that forked exits, is Linux-only and
+needs ctypes.
 
 A worker that dies (killed, out of memory, a crash in C code) breaks the whole pool, and every step still in
 it fails with BrokenProcessPool. The steps without a result are then run again in one worker, in order: when
@@ -20,7 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,18 +44,27 @@ class WorkerDied(Exception):
         return "工作进程意外退出（可能是内存不足或进程崩溃），该步骤未完成"
 
 
-def start_worker(log_path: str, parent_pid: int) -> None:
-    """Pool initializer: stderr (and the kernels' chatter) to run.log, and a watchdog on the parent."""
+def start_worker(log_path: str, environ: dict[str, str]) -> None:
+    """Pool initializer: the run's environment (the fork server holds the one of its own start), stderr (and the
+    kernels' chatter) to run.log, the kernel template forked while the worker is still single-threaded, and a
+    watchdog on the run."""
+    from toolkit.batch.kernels import Template
+
+    os.environ.clear()
+    os.environ.update(environ)
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
     os.close(fd)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True).start()
+    Template.fork_here()
+    threading.Thread(target=_watch_parent, name="parent-watchdog", daemon=True).start()
 
 
-def _watch_parent(parent_pid: int) -> None:
-    # An orphan is adopted by init or a subreaper, so its parent pid changes the moment the run is gone.
-    while os.getppid() == parent_pid:
+def _watch_parent() -> None:
+    # The run, not the fork server that forked this worker: multiprocessing's sentinel pipe from the run becomes
+    # readable (end of file) the moment the run is gone, whichever process is the worker's parent.
+    run = parent_process()
+    while run is not None and run.is_alive():
         time.sleep(WATCH_SECONDS)
     os._exit(PARENT_GONE)
 
@@ -79,6 +95,13 @@ def map_guarded(
     return [results[n] for n in range(len(items))]
 
 
+def _context() -> BaseContext:
+    """Workers forked from multiprocessing's fork server, which imports toolkit.batch.preload once per run."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["toolkit.batch.preload"])
+    return context
+
+
 def _round(
     fn: Callable[[T], object], items: list[tuple[int, T]], workers: int, log: Path, keep: Callable[[int, object], None]
 ) -> list[tuple[int, T]]:
@@ -86,8 +109,8 @@ def _round(
     if not items:
         return []
     lost: list[tuple[int, T]] = []
-    context = get_context("spawn")
-    initargs = (str(log), os.getpid())
+    context = _context()
+    initargs = (str(log), dict(os.environ))
     with ProcessPoolExecutor(min(workers, len(items)), context, initializer=start_worker, initargs=initargs) as pool:
         futures = {pool.submit(fn, item): (n, item) for n, item in items}
         for future in as_completed(futures):
