@@ -252,7 +252,7 @@ def level1(summary: Summary) -> Chart:
     ax.boxplot(
         rates,
         positions=y,
-        vert=False,
+        orientation="horizontal",
         widths=0.5,
         showfliers=summary.count > 200,
         patch_artist=True,
