@@ -6,7 +6,8 @@ import copy
 import html
 import io
 import re
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import matplotlib
@@ -101,3 +102,18 @@ findings:
     decision: dismissed
     note: 原表尾数舍入所致，不影响预算真实性
 """
+
+
+@pytest.fixture(scope="module")
+def chromium_page() -> Iterator[object]:
+    """A page of headless Chromium (Debian's chromium, driven by Playwright), 1100×900, for the browser tests."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("headless Chromium is missing: `make system-deps` installs the Debian package chromium")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser.new_page(viewport={"width": 1100, "height": 900})
+        browser.close()

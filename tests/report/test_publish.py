@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -83,21 +82,6 @@ def test_department_text_is_escaped_in_the_report(tmp_path):
     assert "<script>" not in html and "<b>办公设备</b>" not in html and "<i>局</i>" not in html
     assert "&lt;script&gt;alert(" in html and "&lt;b&gt;办公设备&lt;/b&gt;" in html
     assert "示例&lt;i&gt;局&lt;/i&gt;" in html
-
-
-@pytest.fixture(scope="module")
-def chromium_page():
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("headless Chromium is missing: `make system-deps` installs the Debian package")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        yield page
-        browser.close()
 
 
 @pytest.mark.browser
