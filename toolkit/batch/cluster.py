@@ -80,13 +80,15 @@ class Delivery:
 def ship(job: Job) -> Shipment:
     """The inputs of `job` read into memory (OSError when the record cannot be read)."""
     record = job.record_path
-    depth = _rubric_depth(record)
+    data = record.read_bytes()
+    ref = _named_rubric_file(record, data)
+    # Staged under as many folders as the rubric reference climbs (`../x.yaml`), so that it stays inside.
+    depth = sum(1 for part in PurePosixPath(ref).parts if part == "..") if ref else 0
     folder = PurePosixPath("record", *(f"d{n}" for n in range(depth)))
-    files = {str(folder / record.name): record.read_bytes()}
+    files = {str(folder / record.name): data}
     review = review_path_for(record)
     if review.is_file():
         files[str(folder / review.name)] = review.read_bytes()
-    ref = _named_rubric_file(record)
     if ref is not None:
         files[os.path.normpath(str(folder / ref))] = (record.parent / ref).read_bytes()
     places = {
@@ -95,10 +97,11 @@ def ship(job: Job) -> Shipment:
         "out": str(job.out_dir),
     }
     rubric = job.rubric
-    if rubric is not None and Path(rubric).is_file():
-        rubric = f"rubric/{Path(rubric).name}"
-        files[rubric] = Path(job.rubric or "").read_bytes()
-        places["rubric"] = str(Path(job.rubric or "").resolve().parent)
+    if job.rubric is not None and Path(job.rubric).is_file():
+        given = Path(job.rubric)
+        rubric = f"rubric/{given.name}"
+        files[rubric] = given.read_bytes()
+        places["rubric"] = str(given.resolve().parent)
     files["notebook/department_audit.ipynb"] = DEPARTMENT_NOTEBOOK.read_bytes()
     return Shipment(
         files=files,
@@ -115,21 +118,15 @@ def ship(job: Job) -> Shipment:
     )
 
 
-def _named_rubric_file(record: Path) -> str | None:
-    """A rubric file the record names relative to itself (an inferred rubric, say), as the record writes it."""
+def _named_rubric_file(record: Path, data: bytes) -> str | None:
+    """A rubric file the record (`data`) names relative to itself (an inferred rubric, say), as it writes it."""
     try:
-        ref = yaml.safe_load(record.read_text(encoding="utf-8")).get("rubric")
+        ref = yaml.safe_load(data.decode("utf-8")).get("rubric")
     except Exception:  # an unreadable record fails in the notebook, as it does locally
         return None
     if isinstance(ref, str) and Path(ref).suffix in (".yaml", ".yml") and not Path(ref).is_absolute():
         return ref if (record.parent / ref).is_file() else None
     return None
-
-
-def _rubric_depth(record: Path) -> int:
-    """How many folders the record sits under when staged, so that a rubric named `../x.yaml` stays inside."""
-    ref = _named_rubric_file(record)
-    return sum(1 for part in PurePosixPath(ref).parts if part == "..") if ref else 0
 
 
 def make_shipped(shipment: Shipment) -> Delivery:
@@ -214,10 +211,9 @@ def _recorded_bytes(path: Path, shipment: Shipment, root: Path) -> bytes:
 
 
 def _recorded_text(text: str, shipment: Shipment, root: Path) -> str:
-    places = _places(shipment, root)
-    for staged in sorted(places, key=len, reverse=True):
-        text = text.replace(staged, places[staged])
-    return text
+    from toolkit.batch.notebook import relocated
+
+    return relocated(text, _places(shipment, root))
 
 
 def land(job: Job, delivery: Delivery) -> Outcome:

@@ -189,6 +189,14 @@ def stable_ids(nb: NotebookNode) -> None:
             cell.id = f"cell-{n}"
 
 
+def relocated(text: str, places: Mapping[str, str]) -> str:
+    """`text` with every folder of `places` replaced by the folder it maps to, the longest first (so that a
+    folder is never replaced inside a longer one)."""
+    for staged in sorted(places, key=len, reverse=True):
+        text = text.replace(staged, places[staged])
+    return text
+
+
 def recorded_as(
     nb: NotebookNode, notebook: str, output: str, parameters: Mapping[str, object], places: Mapping[str, str]
 ) -> NotebookNode:
@@ -199,10 +207,10 @@ def recorded_as(
     import nbformat
     from papermill.translators import translate_parameters
 
-    text = nbformat.writes(nb)
-    for staged in sorted(places, key=len, reverse=True):
-        text = text.replace(json.dumps(staged)[1:-1], json.dumps(places[staged], ensure_ascii=False)[1:-1])
-    moved = nbformat.reads(text, as_version=4)
+    escaped = {
+        json.dumps(staged)[1:-1]: json.dumps(client, ensure_ascii=False)[1:-1] for staged, client in places.items()
+    }
+    moved = nbformat.reads(relocated(nbformat.writes(nb), escaped), as_version=4)
     moved.metadata.setdefault("papermill", {}).update(
         input_path=notebook, output_path=output, parameters=dict(parameters)
     )
