@@ -142,3 +142,23 @@ def test_stable_ids_fix_the_injected_cell_and_fill_missing_ids_by_position():
 def test_statuses_keep_the_values_json_and_the_index_read():
     assert [s.value for s in Status] == ["done", "skipped", "failed", "not_run"]
     assert Status("failed") is Status.FAILED and Status.SKIPPED.label == "未变化，跳过"
+
+
+def test_a_department_notebook_without_its_result_cell_fails_and_publishes_nothing(tmp_path):
+    """run takes result.json from the notebook's last cell (report.result_data()); a notebook that lost it is
+    a failed department with the error notebook, not a report without its result."""
+    from toolkit.batch.department import make_department
+    from toolkit.core.paths import DEPARTMENT_NOTEBOOK
+
+    nb = nbformat.read(str(DEPARTMENT_NOTEBOOK), as_version=4)
+    assert "report.result_data()" in nb.cells[-1].source
+    nb.cells = nb.cells[:-1]
+    notebook = tmp_path / "notebooks" / "department_audit.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(nb, str(notebook))
+    out = tmp_path / "out"
+    seed = Path(__file__).resolve().parents[2] / "params/huangpu-zwsj-2022.yaml"
+    made = make_department(seed, out, formats=("html",), notebook=notebook)
+    assert isinstance(made, Failed)
+    assert "缺少最后一个单元格 report.result_data()" in made.message
+    assert sorted(p.name for p in out.iterdir()) == ["audit.error.ipynb"]
