@@ -64,7 +64,9 @@ def test_run_status_table_fits_80_columns_one_line_per_department(tmp_path):
     assert header.split() == ["部门", "年度", "总分", "等级", "状态", "用时"], text
 
     results = [json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*/*/result.json")]
-    assert len(results) == len(RECORDS), text
+    assert len(results) == len(RECORDS), text + (out / "run.log").read_text(
+        encoding="utf-8"
+    )  # with the kernel's own words
     for result in results:
         total = f"{result['total']:g}"
         row = [line for line in table if f"  {total}  " in line and f"{result['year']}  " in line]

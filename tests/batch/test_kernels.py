@@ -96,6 +96,21 @@ def test_a_killed_kernel_fails_its_notebook_alone(tmp_path):
     assert isinstance(_run(_notebook(tmp_path / "ok", "x = 1"), tmp_path / "out-ok"), Executed)
 
 
+def test_a_warm_kernel_listens_on_sockets_of_its_own_not_on_tcp_ports(tmp_path):
+    # TCP ports are picked free and bound later: two workers starting kernels at once can collide, and the kernel
+    # dies before it replies (seen in CI). Socket files named after the kernel cannot collide.
+    probe = _notebook(
+        tmp_path,
+        "from ipykernel.kernelapp import IPKernelApp\napp = IPKernelApp.instance()\nprint(app.transport, app.ip)",
+    )
+    done = _run(probe, tmp_path / "out")
+    assert isinstance(done, Executed), done
+    transport, sockets = done.notebook.cells[1].outputs[0]["text"].split()
+    assert transport == "ipc"
+    assert Path(sockets).name.startswith("audit-kernel-")
+    assert not list(Path(sockets).parent.glob(Path(sockets).name + "-*")), "the manager removes its socket files"
+
+
 def test_a_template_that_died_is_started_again(tmp_path):
     probe = _notebook(tmp_path, "x = 1")
     assert isinstance(_run(probe, tmp_path / "first"), Executed)

@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -35,6 +36,8 @@ from papermill.engines import NBClientEngine, NotebookExecutionManager, papermil
 PRELOAD = ("ipykernel.kernelapp", "toolkit.report.narrative", "toolkit.summary.sections")
 # A cold kernel sets this before the notebook imports matplotlib; the template must resolve the same backend.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# A Unix socket's path must fit sockaddr_un (108 bytes on Linux, 104 on macOS), its "-N" suffix included.
+SOCKET_PATH_MAX = 96
 
 
 class ForkedKernel:
@@ -218,11 +221,20 @@ class ForkProvisioner(LocalProvisioner):
 
 
 class WarmKernelManager(AsyncKernelManager):
-    """The kernel manager papermill is given (`kernel_manager_class`): every kernel is a fresh fork."""
+    """The kernel manager papermill is given (`kernel_manager_class`): every kernel is a fresh fork, reached over
+    Unix sockets of its own.
+
+    Why not TCP: jupyter_client picks free ports by binding and closing them, and the kernel binds them a moment
+    later; a worker starting a kernel at the same moment can be handed the same port, and the kernel then dies
+    before it replies ("Kernel died before replying to kernel_info", jupyter_client#154). Socket files named
+    after the kernel's id cannot collide, and the manager removes them when the kernel ends."""
 
     async def _async_pre_start_kernel(self, **kw: Any) -> Any:
         if self.provisioner is None:
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            sockets = os.path.join(tempfile.gettempdir(), f"audit-kernel-{self.kernel_id}")
+            if len(sockets) < SOCKET_PATH_MAX:
+                self.transport, self.ip = "ipc", sockets
             self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
 
