@@ -24,8 +24,8 @@ from toolkit.batch.provenance import describe
 from toolkit.core.findings import Severity
 from toolkit.core.paths import DEPARTMENT_NOTEBOOK
 from toolkit.report import resultdata
-from toolkit.report.charts import chinese_font
 from toolkit.report.formats import DEFAULT_FORMATS, missing_note
+from toolkit.report.svgchart import FAMILY
 from toolkit.summary.roster import RESULT_FILE
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def make_department(
     if result is None:
         return failed(executed.execution, "笔记本未输出复核结果数据（缺少最后一个单元格 report.result_data()），未发布")
     provenance = describe(
-        result["rubric"], result["rubric_version"], result["rubric_sha256"], result["record_sha256"], chinese_font()
+        result["rubric"], result["rubric_version"], result["rubric_sha256"], result["record_sha256"], FAMILY
     )
     payload = {**result, "provenance": provenance}
     title = report_title(result)
