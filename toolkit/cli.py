@@ -15,17 +15,19 @@ from typing import NoReturn
 from toolkit import __version__
 from toolkit.core.paths import OUTPUT_DIR, PARAMS_DIR, PROJECT_DIR
 from toolkit.core.problems import InputError, Problem
-from toolkit.core.record import load_record
-from toolkit.core.rubric import builtin_ids, dump_rubric, load_rubric
-from toolkit.report.console import rubric_tree, score_table
 from toolkit.report.terminal import safe
-from toolkit.review.apply import audit
+
+# Each command imports what it needs when it runs: an unchanged `run` decides from files and hashes alone and
+# must not pay for the record and rubric models, pandas or the report templates.
 
 DEFAULT_RUBRIC = "gz-dept-overall-2022"
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from toolkit.batch.preflight import rubric_argument
+    from toolkit.core.record import load_record
+    from toolkit.report.console import score_table
+    from toolkit.review.apply import audit
 
     rubric = rubric_argument(args.rubric)  # a bad --rubric is the command line's fault, not the record's
     result = audit(load_record(args.params, rubric))
@@ -38,6 +40,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_rubric_show(args: argparse.Namespace) -> int:
+    from toolkit.core.rubric import builtin_ids, dump_rubric, load_rubric
+    from toolkit.report.console import rubric_tree
+
     rubric = load_rubric(args.rubric or DEFAULT_RUBRIC)
     if args.yaml:
         sys.stdout.write(dump_rubric(rubric))
@@ -47,6 +52,8 @@ def _cmd_rubric_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_rubric_validate(args: argparse.Namespace) -> int:
+    from toolkit.core.rubric import load_rubric
+
     rubric = load_rubric(Path(args.file))
     print(
         f"有效：{rubric.id}（版本 {rubric.version}），{len(rubric.indicators)} 项末级指标，"
@@ -77,6 +84,7 @@ def _cmd_rubric_infer(args: argparse.Namespace) -> int:
 
 
 def _cmd_rubric_diff(args: argparse.Namespace) -> int:
+    from toolkit.core.rubric import load_rubric
     from toolkit.importer.rubric_diff import diff_rubrics
 
     old, new = load_rubric(Path(args.old)), load_rubric(Path(args.new))
@@ -156,6 +164,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from toolkit.core.rubric import builtin_ids, load_rubric
     from toolkit.importer.batch import exit_code, import_all, report
 
     rubric = load_rubric(args.rubric) if args.rubric else None  # None: the family is told from each table

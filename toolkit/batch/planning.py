@@ -10,27 +10,39 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from toolkit.batch.fingerprint import Fingerprint
 from toolkit.batch.notebook import Kind, Status, StepResult
 from toolkit.batch.provenance import toolkit_fingerprint
-from toolkit.core.paths import DEPARTMENT_NOTEBOOK, PARAMS_DIR
-from toolkit.core.problems import InputError, display_path
-from toolkit.core.record import YEAR_MAX, YEAR_MIN, Record, code_problem, load_record
-from toolkit.core.rubric import SCHEMA as RUBRIC_SCHEMA
-from toolkit.review.files import SUFFIX as REVIEW_SUFFIX
-from toolkit.review.files import review_path_for
+from toolkit.core.paths import (
+    DEPARTMENT_NOTEBOOK,
+    PARAMS_DIR,
+    REVIEW_SUFFIX,
+    RUBRIC_SCHEMA,
+    YEAR_MAX,
+    YEAR_MIN,
+    code_problem,
+    review_path_for,
+    rubric_file,
+)
+from toolkit.core.problems import display_path
 from toolkit.summary.roster import RESULT_FILE
 
+if TYPE_CHECKING:
+    from toolkit.core.record import Record
+
 FINGERPRINT_FILE = ".fingerprint"
+_SKIPPED = StepResult(Status.SKIPPED, "输入未变化")
 PUBLISHED = ("audit.html", RESULT_FILE)  # a department is current only while both are there
 _RUBRIC_MARK = re.compile(rf"^schema:\s*['\"]?{re.escape(RUBRIC_SCHEMA)}\b|^tree:", re.MULTILINE)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
 _HEAD_BYTES = 64 * 1024  # a rubric says so in its first lines; a record is never read whole here
 
 
@@ -131,6 +143,9 @@ def record_set(paths: Sequence[str | Path] | None) -> list[Path]:
 
 def place(record_path: Path, out_root: Path, rubric: str | None) -> tuple[Record | None, Path]:
     """The record (None when it does not load) and the output folder its department is published in."""
+    from toolkit.core.problems import InputError
+    from toolkit.core.record import load_record
+
     try:
         record = load_record(record_path, rubric)
     except InputError:
@@ -138,15 +153,41 @@ def place(record_path: Path, out_root: Path, rubric: str | None) -> tuple[Record
     return record, out_root / str(record.year) / record.department.code
 
 
-def _fingerprint(record_path: Path, rubric_sha256: str, out_dir: Path, formats: tuple[str, ...]) -> Fingerprint:
-    """What a department's outputs are made from: its record and review, the rubric, the notebook, the toolkit;
-    current while result.json and the report in every format asked for are there (asking for PDF later makes it)."""
+@dataclass(frozen=True)
+class _Header:
+    """What the first lines of a record say about where it goes, read as plain YAML (no validation)."""
+
+    folder: Path | None  # <year>/<code> when both could name a folder, else None
+    rubric: Path | None  # the rubric file it is checked against, None when its reference names none
+
+
+def _header(record_path: Path, out_root: Path, rubric: str | None) -> _Header | None:
+    """The record's year, code and rubric file as written; None when the file is not a YAML mapping of them."""
+    try:
+        data = yaml.load(record_path.read_bytes(), Loader=_LOADER)
+        year, code = data["year"], data["department"]["code"]
+        ref = rubric if rubric is not None else data.get("rubric")
+    except Exception:  # any unreadable shape: the record is loaded (and its problems reported) the full way
+        return None
+    # Only a year and a code the record check would accept name a folder: a 300-digit year or a code of
+    # summary.html must not become a path (too long for the file system, or a file of the summary).
+    fits = isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX and isinstance(code, str) and not code_problem(code)
+    named = rubric_file(ref, record_path.parent if rubric is None else None) if isinstance(ref, str) and ref else None
+    return _Header(out_root / str(year) / code if fits else None, named)
+
+
+def _fingerprint(record_path: Path, rubric: Path | None, out_dir: Path, formats: tuple[str, ...]) -> Fingerprint:
+    """What a department's outputs are made from: its record and review, the rubric file, the notebook, the
+    toolkit (its code and built-in rubrics); current while result.json and the report in every format asked for
+    are there (asking for PDF later makes it). Files, not the loaded rubric: an unchanged department is told
+    from hashes alone, without validating anything."""
     review = review_path_for(record_path)
     inputs = {
         "record": record_path,
         # A folder named like a review is no review: left out here, the notebook says why it cannot read it.
         "review": review if review.is_file() else None,
-        "rubric": rubric_sha256.encode(),
+        "rubric": rubric if rubric is not None and rubric.is_file() else None,
+        "rubric_path": str(rubric.resolve()).encode() if rubric is not None else None,
         "notebook": DEPARTMENT_NOTEBOOK,
         "toolkit": toolkit_fingerprint().encode(),
     }
@@ -154,18 +195,25 @@ def _fingerprint(record_path: Path, rubric_sha256: str, out_dir: Path, formats: 
     return Fingerprint.of(inputs, out_dir / FINGERPRINT_FILE, [out_dir / name for name in sorted(published)])
 
 
+def _unchanged(record_path: Path, out_root: Path, rubric: str | None, formats: tuple[str, ...]) -> Path | None:
+    """The folder of a department whose inputs are those of its last published run, or None. Nothing is
+    validated: a record whose bytes, rubric file, review, notebook and toolkit all hash as they did when its
+    department was published would validate as it did then."""
+    header = _header(record_path, out_root, rubric)
+    if header is None or header.folder is None:
+        return None
+    try:
+        current = _fingerprint(record_path, header.rubric, header.folder, formats).is_current()
+    except OSError:
+        return None
+    return header.folder if current and previous_result(header.folder) is not None else None
+
+
 def _where_broken(record_path: Path, out_root: Path) -> Path:
     """An output folder for a record that does not load: by its year and code if readable, else its file name."""
-    try:
-        data = yaml.safe_load(record_path.read_text(encoding="utf-8"))
-        year, code = data["year"], data["department"]["code"]
-        # Only a year and a code the record check would accept name a folder: a 300-digit year or a code of
-        # summary.html must not become a path (too long for the file system, or a file of the summary).
-        if isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX and isinstance(code, str) and not code_problem(code):
-            return out_root / str(year) / code
-    except Exception:  # any unreadable shape: fall back to the file name
-        pass
-    return out_root / "invalid" / record_path.stem
+    header = _header(record_path, out_root, None)
+    folder = header.folder if header is not None else None
+    return folder if folder is not None else out_root / "invalid" / record_path.stem
 
 
 def previous_result(out_dir: Path) -> dict[str, Any] | None:
@@ -195,13 +243,18 @@ def plan(
 
     Two records of one department and year would publish into one folder, the winner changing from run to
     run: both fail, naming each other, and neither is run."""
-    placed = [(path, *place(path, out_root, rubric)) for path in record_paths]
+    unchanged, loaded = _placed(record_paths, out_root, force, rubric, formats)
     folders: dict[Path, list[tuple[Path, Record | None]]] = {}
-    for path, record, out_dir in placed:
+    for path, (record, out_dir) in loaded.items():
         folders.setdefault(out_dir, []).append((path, record))
     jobs, known = [], []
-    for path, record, out_dir in placed:
-        shared = folders[out_dir]
+    for path in record_paths:
+        if path in unchanged and (previous := previous_result(unchanged[path])) is not None:
+            known.append(outcome_from(previous, path, _SKIPPED, unchanged[path]))
+            continue
+        # (an unchanged department's result.json that went since _unchanged read it: planned the full way)
+        record, out_dir = loaded[path] if path in loaded else place(path, out_root, rubric)
+        shared = folders.get(out_dir, [])
         others = [(p, r) for p, r in shared if p.resolve() != path.resolve()] if len(shared) > 1 else []
         if record is None:
             # Its error notebook must not land in the folder of another record's department.
@@ -210,13 +263,31 @@ def plan(
         if twins := [p for p, r in others if r is not None]:
             known.append(_duplicate(path, record, out_dir, twins))
             continue
-        fingerprint = _fingerprint(path, record.rubric.sha256, out_dir, formats)
+        header = _header(path, out_root, rubric)
+        fingerprint = _fingerprint(path, header.rubric if header is not None else None, out_dir, formats)
         previous = previous_result(out_dir) if not force and fingerprint.is_current() else None
         if previous is not None:
-            known.append(outcome_from(previous, path, StepResult(Status.SKIPPED, "输入未变化"), out_dir))
+            known.append(outcome_from(previous, path, _SKIPPED, out_dir))
         else:
             jobs.append(Job(path, out_dir, fingerprint, rubric, formats))
     return Plan(jobs, known)
+
+
+def _placed(
+    record_paths: list[Path], out_root: Path, force: bool, rubric: str | None, formats: tuple[str, ...]
+) -> tuple[dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
+    """The unchanged records with the folder each alone claims, and every other record loaded (validated) and
+    placed. Two unchanged records in one folder, or a changed record placed in an unchanged one's, are all
+    loaded: they then fail as duplicates, as they would when every record is loaded."""
+    found = {} if force else {path: _unchanged(path, out_root, rubric, formats) for path in record_paths}
+    claims = Counter(folder for folder in found.values() if folder is not None)
+    unchanged = {p: folder for p, folder in found.items() if folder is not None and claims[folder] == 1}
+    loaded = {p: place(p, out_root, rubric) for p in record_paths if p not in unchanged}
+    crowded = {out_dir for _, out_dir in loaded.values()}
+    for path in [p for p, folder in unchanged.items() if folder in crowded]:
+        loaded[path] = place(path, out_root, rubric)
+        del unchanged[path]
+    return unchanged, loaded
 
 
 def _duplicate(path: Path, record: Record, out_dir: Path, twins: list[Path]) -> Outcome:

@@ -15,12 +15,14 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.batch.planning import Discovery, find_records, is_rubric_file
-from toolkit.core.paths import PARAMS_DIR
+from toolkit.core.paths import PARAMS_DIR, REVIEW_SUFFIX
 from toolkit.core.problems import InputError, Problem, display_path
-from toolkit.core.rubric import Rubric, builtin_ids, load_rubric
-from toolkit.review.files import SUFFIX as REVIEW_SUFFIX
+
+if TYPE_CHECKING:
+    from toolkit.core.rubric import Rubric
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 _PROBE_BYTES = 64 * 1024  # enough that a full disk says so now, not halfway through the run
@@ -74,6 +76,8 @@ def rubric_argument(ref: str | None) -> Rubric | None:
     """The rubric `--rubric` names, or None; raises InputError blamed on `--rubric`, in one line."""
     if ref is None:
         return None
+    from toolkit.core.rubric import builtin_ids, load_rubric
+
     try:
         return load_rubric(ref)
     except InputError as exc:

@@ -8,7 +8,6 @@ record's own rubric, and the record then reads like any other: `data.indicators`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +19,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from toolkit.core.frame import Bound, Row, bind, execution_leaf
 from toolkit.core.models import Frozen
+from toolkit.core.paths import YEAR_MAX, YEAR_MIN, code_problem, rubric_file
 from toolkit.core.problems import InputError
 from toolkit.core.rubric import Rubric, content_sha256, load_rubric
 from toolkit.core.rules import BudgetExecution, NotApplicable, Rule
@@ -36,23 +36,6 @@ _NO_ROWS: Mapping[str, int] = MappingProxyType({})
 SCORE_MAX = 1000
 Score = Annotated[Decimal, Field(ge=0, le=SCORE_MAX)]  # scores and weights: a rubric totals 100
 Amount = Annotated[Decimal, Field(ge=0, le=10**9)]  # 万元: a trillion yuan
-YEAR_MIN, YEAR_MAX = 1990, 2100
-CODE_MAX = 64
-# A department is published in <year>/<code>/, beside the year's summary files (summary.html, summary-*.csv).
-_RESERVED_CODE = re.compile(r"summary([.-].*)?", re.IGNORECASE)
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-def code_problem(code: str) -> str | None:
-    """What makes a department code unfit to name its output folder, or None: a short, plain name that no
-    output file of its year uses."""
-    if not _CODE.fullmatch(code):
-        return "部门代码只能含英文字母、数字、_ . -，且以字母或数字开头"
-    if len(code) > CODE_MAX:
-        return f"部门代码过长（{len(code)} 个字符，上限 {CODE_MAX} 个）"
-    if _RESERVED_CODE.fullmatch(code):
-        return "部门代码不能以 summary 命名（与年度汇总的输出文件同名）"
-    return None
 
 
 class Department(Frozen):
@@ -243,8 +226,7 @@ def _bind_rubric(data: dict, path: str | Path, rubric: Rubric | str | None) -> t
     if not isinstance(ref, str) or not ref:
         return None, []
     # A rubric file named in a record is relative to the record, not to wherever the command runs.
-    beside = Path(path).parent / ref
-    if rubric is None and Path(ref).suffix in (".yaml", ".yml") and not Path(ref).is_absolute() and beside.exists():
+    if rubric is None and (beside := rubric_file(ref, Path(path).parent)) == Path(path).parent / ref:
         ref = str(beside)
     try:
         return load_rubric(ref), []

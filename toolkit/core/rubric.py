@@ -23,13 +23,13 @@ from pydantic import Field, ValidationError, field_validator
 from toolkit.core.inputfile import read_input
 from toolkit.core.models import Frozen
 from toolkit.core.numbers import ZERO, RoundingMode, fmt
-from toolkit.core.paths import RUBRIC_DIR
+from toolkit.core.paths import RUBRIC_DIR, RUBRIC_SCHEMA, rubric_file
 from toolkit.core.problems import InputError, Problem, display_path, dotted
 from toolkit.core.rules import Rule
 from toolkit.core.validation import problems_from
 from toolkit.core.yamlio import dump_yaml, read_yaml, with_lines
 
-SCHEMA = "audit-toolkit/rubric"
+SCHEMA = RUBRIC_SCHEMA
 FORMAT_VERSION = 1
 PLACEHOLDER_LABEL = "（原表未列名称）"
 T = TypeVar("T")
@@ -327,12 +327,9 @@ def builtin_ids() -> list[str]:
 
 def resolve(ref: str | Path) -> Path:
     """A rubric reference (built-in id or file path) as a file path."""
-    path = Path(ref)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    path = rubric_file(ref)
+    if path is not None:
         return path
-    builtin = RUBRIC_DIR / f"{ref}.yaml"
-    if builtin.exists():
-        return builtin
     raise InputError([Problem(str(ref), "", f"未知的评价指标体系（rubric）ID，内置可用：{'、'.join(builtin_ids())}")])
 
 

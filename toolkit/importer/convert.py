@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from toolkit.core.paths import code_problem
 from toolkit.core.problems import InputError, Problem
-from toolkit.core.record import FORMAT_VERSION, SCHEMA, Record, code_problem, parse_record
+from toolkit.core.record import FORMAT_VERSION, SCHEMA, Record, parse_record
 from toolkit.core.rubric import Rubric, load_rubric
 from toolkit.importer.evidence import extract
 from toolkit.importer.family import GUANGZHOU_RUBRIC, Verdict, detect

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
@@ -13,9 +15,11 @@ from rich.tree import Tree
 from toolkit.core.findings import Severity
 from toolkit.core.numbers import fmt
 from toolkit.core.problems import display_path
-from toolkit.core.result import IndicatorResult, Result
-from toolkit.core.rubric import Node, Rubric
 from toolkit.report.terminal import cut, safe, shrink
+
+if TYPE_CHECKING:  # the status table of an unchanged run must not import the rubric models
+    from toolkit.core.result import IndicatorResult, Result
+    from toolkit.core.rubric import Node, Rubric
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

@@ -23,6 +23,7 @@ from toolkit.core.findings import CATALOGUE, Decision
 from toolkit.core.inputfile import read_input
 from toolkit.core.models import Frozen
 from toolkit.core.numbers import decimals_of, fmt
+from toolkit.core.paths import REVIEW_SUFFIX, review_path_for
 from toolkit.core.problems import InputError, Problem, display_path, dotted
 from toolkit.core.record import SCORE_MAX, Record, Score
 from toolkit.core.result import Adjustment, FindingDecision, IndicatorResult, Result, Review
@@ -30,7 +31,7 @@ from toolkit.core.rubric import Indicator, Rubric
 from toolkit.core.validation import problems_from
 from toolkit.core.yamlio import DecimalLoader, dump_yaml, read_yaml, with_lines
 
-SUFFIX = ".review.yaml"
+SUFFIX = REVIEW_SUFFIX
 _MISSING = {
     "reason": "缺少调整理由（reason）：每项复核调整都须说明理由",
     "audited_score": "缺少复核得分（audited_score）",
@@ -87,12 +88,6 @@ class ReviewFile(Frozen):
             except ValueError:
                 pass
         raise ValueError("应为日期（如 2026-12-01）")
-
-
-def review_path_for(record_path: str | Path) -> Path:
-    """Where the review of a record lives: beside it, named after its stem."""
-    record_path = Path(record_path)
-    return record_path.with_name(record_path.stem + SUFFIX)
 
 
 def review_beside(record_path: str) -> str | None:
