@@ -32,8 +32,9 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
-# What the notebooks import; importing it once in the template is what a warm kernel saves.
-PRELOAD = ("ipykernel.kernelapp", "toolkit.report.narrative", "toolkit.summary.sections")
+# What the notebooks import, and the kernel class with its debugger (debugpy) that IPKernelApp imports when it
+# starts; importing them once in the template is what a warm kernel saves.
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "toolkit.report.narrative", "toolkit.summary.sections")
 # A cold kernel sets this before the notebook imports matplotlib; the template must resolve the same backend.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # A Unix socket's path must fit sockaddr_un (108 bytes on Linux, 104 on macOS), its "-N" suffix included.
