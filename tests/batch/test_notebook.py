@@ -78,3 +78,19 @@ def test_nbval_fails_when_the_seed_total_changes(tmp_path):
     failed = [line for line in proc.stdout.splitlines() if line.startswith("FAILED")]
     # Code cell 2 is the key figures (total, grade, subtotals); the score table and analysis fail with it.
     assert any("::Cell 2 " in line for line in failed), proc.stdout[-2000:]
+
+
+def test_run_processes_skip_the_slow_iri_checker_and_still_validate_notebooks():
+    # jsonschema's "iri" checker (rfc3987_syntax) builds Lark parsers for 1.3 CPU-s at import, in every process
+    # that imports nbformat; toolkit.batch marks it absent. Notebook validation itself must be unaffected.
+    probe = (
+        "import sys, toolkit.batch, nbformat\n"
+        "from nbformat.validator import ValidationError\n"
+        f"nb = nbformat.read({str(NOTEBOOK)!r}, as_version=4)\n"
+        "nbformat.validate(nb)\n"
+        "nb.cells[0]['cell_type'] = 'no such type'\n"
+        "try:\n    nbformat.validate(nb)\nexcept ValidationError:\n    print('invalid notebook refused')\n"
+        "print('lark' in sys.modules, 'rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines() == ["invalid notebook refused", "False True"], done.stdout + done.stderr
