@@ -166,6 +166,22 @@ def test_a_department_that_loses_two_workers_fails_alone(tmp_path):
     assert not (tmp_path / "out/2022/demo-cha").exists()
 
 
+def test_a_record_that_cannot_be_read_when_shipped_fails_alone_and_nothing_is_sent(tmp_path):
+    # Planned, then gone (or unreadable) by the time the client reads it to ship: that department fails with
+    # the reason, the others run, and no task is submitted for it.
+    params = _params(tmp_path / "params")
+    jobs = [j for j in _jobs(params, tmp_path / "out") if j.record_path.name in RECORDS[:2]]
+    gone = params / RECORDS[1]  # the demo project (2023); the seed (2022) stays
+    gone.unlink()
+    with connect(None, 1, tmp_path / "run.log") as client:
+        outcomes = execute_on(client, jobs, False)
+    by_name = {Path(o.record_path).name: o for o in outcomes}
+    assert by_name[gone.name].status is Status.FAILED and "无法读取输入文件" in by_name[gone.name].message
+    assert gone.name in by_name[gone.name].message
+    assert by_name[RECORDS[0]].status is Status.DONE
+    assert not (tmp_path / "out/2023").exists()
+
+
 # --- refusals ------------------------------------------------------------------------------------------
 
 

@@ -34,9 +34,8 @@ from toolkit.batch.preflight import reason
 from toolkit.batch.progress import progress_bar
 from toolkit.batch.provenance import toolkit_fingerprint
 from toolkit.core.atomic import write_bytes
-from toolkit.core.paths import DEPARTMENT_NOTEBOOK
+from toolkit.core.paths import DEPARTMENT_NOTEBOOK, review_path_for, rubric_file
 from toolkit.core.problems import InputError, Problem, display_path
-from toolkit.review.files import review_path_for
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -124,8 +123,9 @@ def _named_rubric_file(record: Path, data: bytes) -> str | None:
         ref = yaml.safe_load(data.decode("utf-8")).get("rubric")
     except Exception:  # an unreadable record fails in the notebook, as it does locally
         return None
-    if isinstance(ref, str) and Path(ref).suffix in (".yaml", ".yml") and not Path(ref).is_absolute():
-        return ref if (record.parent / ref).is_file() else None
+    beside = record.parent / ref if isinstance(ref, str) and ref else None
+    if beside is not None and rubric_file(ref, record.parent) == beside and beside.is_file():
+        return ref
     return None
 
 
