@@ -65,10 +65,11 @@ def test_an_unchanged_run_imports_no_record_model(published):
         "import sys\nfrom toolkit.cli import main\n"
         f"code = main(['run', {str(params)!r}, '-o', {str(out)!r}, '-q', '--formats', 'html'])\n"
         "heavy = sorted(m for m in ('pydantic', 'pandas', 'papermill', 'matplotlib') if m in sys.modules)\n"
-        "print(code, heavy)\n"
+        "from multiprocessing import forkserver\n"
+        "print(code, heavy, forkserver._forkserver._forkserver_pid)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "0 [] None", done.stdout + done.stderr  # no fork server started either
     result = json.loads((out / "2022" / "huangpu-zwsj" / "result.json").read_text(encoding="utf-8"))
     assert result["total"] == 94.2
 
@@ -103,3 +104,12 @@ def test_a_second_record_of_a_published_department_fails_both(published, tmp_pat
     assert set(failed) == {"seed.yaml", "twin.yaml"}, failed
     assert all(o.status is Status.FAILED and "重复的部门代码和年度" in o.message for o in failed.values())
     assert "twin.yaml" in failed["seed.yaml"].message and "seed.yaml" in failed["twin.yaml"].message
+
+
+def test_the_fork_server_is_started_once_when_a_record_must_be_loaded_and_never_when_none_must(published, tmp_path):
+    params, out = published
+    calls: list[int] = []
+    plan([params / "seed.yaml"], out, force=False, formats=FORMATS, loading=lambda: calls.append(1))
+    assert calls == []  # unchanged: nothing to load, nothing to run
+    plan([params / "seed.yaml"], tmp_path / "fresh", force=False, formats=FORMATS, loading=lambda: calls.append(1))
+    assert calls == [1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -238,12 +238,12 @@ def plan(
     force: bool,
     rubric: str | None = None,
     formats: tuple[str, ...] = ("html", "docx"),
+    loading: Callable[[], None] | None = None,
 ) -> Plan:
     """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
-
     Two records of one department and year would publish into one folder, the winner changing from run to
-    run: both fail, naming each other, and neither is run."""
-    unchanged, loaded = _placed(record_paths, out_root, force, rubric, formats)
+    run: both fail, naming each other, and neither is run. `loading`: see _placed."""
+    unchanged, loaded = _placed(record_paths, out_root, force, rubric, formats, loading)
     folders: dict[Path, list[tuple[Path, Record | None]]] = {}
     for path, (record, out_dir) in loaded.items():
         folders.setdefault(out_dir, []).append((path, record))
@@ -274,14 +274,22 @@ def plan(
 
 
 def _placed(
-    record_paths: list[Path], out_root: Path, force: bool, rubric: str | None, formats: tuple[str, ...]
+    record_paths: list[Path],
+    out_root: Path,
+    force: bool,
+    rubric: str | None,
+    formats: tuple[str, ...],
+    loading: Callable[[], None] | None,
 ) -> tuple[dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
     """The unchanged records with the folder each alone claims, and every other record loaded (validated) and
     placed. Two unchanged records in one folder, or a changed record placed in an unchanged one's, are all
-    loaded: they then fail as duplicates, as they would when every record is loaded."""
+    loaded: they then fail as duplicates, as they would when every record is loaded. `loading` is called once
+    before the first record is loaded, when there is one."""
     found = {} if force else {path: _unchanged(path, out_root, rubric, formats) for path in record_paths}
     claims = Counter(folder for folder in found.values() if folder is not None)
     unchanged = {p: folder for p, folder in found.items() if folder is not None and claims[folder] == 1}
+    if loading is not None and len(unchanged) < len(record_paths):
+        loading()
     loaded = {p: place(p, out_root, rubric) for p in record_paths if p not in unchanged}
     crowded = {out_dir for _, out_dir in loaded.values()}
     for path in [p for p, folder in unchanged.items() if folder in crowded]:

@@ -95,6 +95,15 @@ def map_guarded(
     return [results[n] for n in range(len(items))]
 
 
+def start_fork_server() -> None:
+    """Start the run's fork server now: its imports (toolkit.batch.preload, about two CPU-seconds) then run on
+    the other core while this process still plans the run, and the first pool finds it ready."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
 def _context() -> BaseContext:
     """Workers forked from multiprocessing's fork server, which imports toolkit.batch.preload once per run."""
     context = get_context("forkserver")

@@ -37,7 +37,7 @@ from toolkit.batch.planning import (
     previous_result,
     record_set,
 )
-from toolkit.batch.pool import map_guarded
+from toolkit.batch.pool import map_guarded, start_fork_server
 from toolkit.batch.preflight import check_run, reason
 from toolkit.batch.progress import progress_bar
 from toolkit.core.paths import OUTPUT_DIR
@@ -124,7 +124,8 @@ def run(
         log = _fresh_log(out_root)
         _note(found.passed_over, log)
         records = list(found.records)
-        work = plan(records, out_root, force, rubric, formats)
+        local = scheduler is None and dask_local is None  # departments on this machine's fork server
+        work = plan(records, out_root, force, rubric, formats, start_fork_server if local else None)
         _clear_leftovers(out_root, work)
         todo, outcomes = work.jobs, list(work.known)
         if todo:
