@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import copy
+import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import spy_drawn_text
 
+from toolkit.report import svgchart
 from toolkit.summary import charts
 from toolkit.summary.tables import Summary
 
 HOSTILE = (r"$\frac{1}$", "a$b", "$x^2$")
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
 def drawn_text(monkeypatch) -> list[str]:
-    return spy_drawn_text(monkeypatch, charts)
+    """Every text the charts draw while the test runs, read back from the SVG each is rasterised from."""
+    drawn: list[str] = []
+    real = svgchart.rasterise
+
+    def spy(svg: str, width: float) -> bytes:
+        drawn.extend(t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text"))
+        return real(svg, width)
+
+    monkeypatch.setattr(svgchart, "rasterise", spy)
+    return drawn
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,12 @@
 """Charts for the audit report, with Chinese labels that render on any machine, and the alt text of each.
 
-The department charts (score rates, deduction path, budget composition, achievement) are drawn as SVG and
-rasterised with the shipped Noto Sans SC (toolkit.report.svgchart): no matplotlib layout pass per notebook.
+The department charts (score rates, deduction path, budget composition, achievement), like the summary's
+(toolkit.summary.charts), are drawn as SVG and rasterised with the shipped Noto Sans SC (toolkit.report.svgchart):
+no matplotlib layout pass per notebook, and the same bytes on every machine.
 
-The summary charts (toolkit.summary.charts) are matplotlib figures, rendered by `render` with `chinese_font`:
-a CJK font installed on the system when there is one, else the Noto Sans SC (SIL OFL) the toolkit ships in
-toolkit/fonts/. No proprietary font is shipped or preferred.
+`chinese_font` and `render` remain for matplotlib figures an auditor draws in a notebook: a CJK font installed
+on the system when there is one, else the Noto Sans SC (SIL OFL) the toolkit ships in toolkit/fonts/. No
+proprietary font is shipped or preferred.
 
 Every text is drawn literally: names from records and rubrics may hold `$`, which matplotlib would otherwise
 read as mathtext (failing on `$\\frac{1}$`, typesetting `$x^2$`); `render` turns mathtext and TeX off for each

@@ -68,6 +68,14 @@ def ticks(lo: float, hi: float, most: int = 8) -> tuple[list[float], int]:
     return [round(k * step, decimals) for k in range(first, last + 1)], decimals
 
 
+def blend(stops: Sequence[str], share: float) -> str:
+    """The colour at `share` (0 to 1) of a scale through `stops` (#rrggbb, evenly spaced), mixed in RGB."""
+    at = min(max(share, 0.0), 1.0) * (len(stops) - 1)
+    k = min(int(at), len(stops) - 2)
+    a, b = (tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in stops[k : k + 2])
+    return "#" + "".join(f"{round(x + (y - x) * (at - k)):02x}" for x, y in zip(a, b))
+
+
 def tick_label(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
@@ -126,6 +134,20 @@ class Canvas:
             f'<path d="M{x:.2f} {y - r:.2f}L{x + r:.2f} {y:.2f}L{x:.2f} {y + r:.2f}L{x - r:.2f} {y:.2f}Z" '
             f'fill="{fill}" stroke="{WHITE}" stroke-width="0.6"/>'
         )
+
+    def circle(self, x: float, y: float, radius: float, fill: str, opacity: float = 1, stroke: str = "") -> None:
+        """A dot centred at (x, y); with `stroke`, a ring of that colour (unfilled when fill is "none")."""
+        rim = f' stroke="{stroke}" stroke-width="0.8"' if stroke else ""
+        seen = f' fill-opacity="{opacity:g}"' if opacity < 1 else ""
+        self._parts.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{radius:g}" fill="{fill}"{seen}{rim}/>')
+
+    def scale(self, x: float, y: float, w: float, h: float, stops: Sequence[str]) -> None:
+        """A box shading through `stops` from its bottom to its top (a colour bar); one per canvas."""
+        marks = "".join(f'<stop offset="{n / (len(stops) - 1):g}" stop-color="{c}"/>' for n, c in enumerate(stops))
+        self._parts.append(
+            f'<defs><linearGradient id="scale" x1="0" y1="1" x2="0" y2="0">{marks}</linearGradient></defs>'
+        )
+        self.rect(x, y, w, h, "url(#scale)")
 
     def text(
         self,
@@ -233,8 +255,9 @@ class RowPlot:
         legend: Sequence[Key] = (),
         pitch: float = 28.0,
         spine: bool = True,
+        whole: bool = False,
     ) -> None:
-        self.labels, self.pitch, self.spine = labels, pitch, spine
+        self.labels, self.pitch, self.spine, self.whole = labels, pitch, spine, whole
         self.left = PAD + max((text_width(label, LABEL) for label in labels), default=0) + (TICK + 4 if labels else 0)
         self.right = width - PAD - text_width(tick_label(xmax, ticks(0, xmax)[1]), LABEL) / 2
         span = self.right - self.left
@@ -259,7 +282,7 @@ class RowPlot:
         for n, label in enumerate(self.labels):
             c.line(self.left - TICK, self.y(n), self.left, self.y(n))
             c.text(self.left - TICK - 3, self.y(n), label, LABEL, "end")
-        values, decimals = ticks(0, self.xmax)
+        values, decimals = ticks(0, self.xmax, min(8, max(1, math.ceil(self.xmax))) if self.whole else 8)
         for value in values:
             c.line(self.x(value), self.bottom, self.x(value), self.bottom + TICK)
             c.text(self.x(value), ticks_at, tick_label(value, decimals), LABEL, "middle")
@@ -324,8 +347,9 @@ class ColumnPlot:
         width: float = 540.0,
         height: float = 302.4,
         size: float = 8.0,
+        whole: bool = False,
     ) -> None:
-        self.size, self.count, self.chars = size, len(labels), 0
+        self.size, self.count, self.chars, self.whole = size, len(labels), 0, whole
         # The axis ends between top and 2·top − lo (see _room_above): room for the widest tick label of either.
         widest_tick = max(_widest_tick(lo, top + 0.02 * (top - lo)), _widest_tick(lo, 2 * top - lo))
         self.left = PAD + text_width(ylabel, LABEL) + 6 + widest_tick + TICK + 3
@@ -368,7 +392,8 @@ class ColumnPlot:
 
     def _frame(self, labels: Sequence[str], ylabel: str) -> None:
         c = self.canvas
-        values, decimals = ticks(self.lo, self.hi)
+        # Whole ticks (counts): no more intervals than units on the axis.
+        values, decimals = ticks(self.lo, self.hi, min(8, max(1, math.ceil(self.hi - self.lo))) if self.whole else 8)
         for value in values:
             c.line(self.left - TICK, self.y(value), self.left, self.y(value))
             c.text(self.left - TICK - 3, self.y(value), tick_label(value, decimals), LABEL, "end")

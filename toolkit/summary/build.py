@@ -65,10 +65,10 @@ def fingerprint(year_dir: Path) -> Fingerprint:
 
 def provenance_for(summary: Summary) -> dict[str, Any]:
     """The provenance block, for a summary: its rubric(s) and one digest over all the departments' records."""
-    from toolkit.report.charts import chinese_font
+    from toolkit.report.svgchart import FAMILY
 
     ids, versions, shas = ("、".join(part) for part in zip(*summary.rubrics)) if summary.rubrics else ("", "", "")
-    return {**describe(ids, versions, shas, summary.records_sha256, chinese_font()), "departments": summary.count}
+    return {**describe(ids, versions, shas, summary.records_sha256, FAMILY), "departments": summary.count}
 
 
 @dataclass(frozen=True)

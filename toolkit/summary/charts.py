@@ -9,19 +9,29 @@ are each unit's own, so that comparing them one by one would mean nothing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.ticker import MaxNLocator
-
-from toolkit.report.charts import Chart, chinese_font, render
+from toolkit.report.charts import Chart
+from toolkit.report.svgchart import (
+    INK,
+    KEY,
+    LABEL,
+    LEADING,
+    PAD,
+    TICK,
+    WHITE,
+    Canvas,
+    ColumnPlot,
+    Key,
+    RowPlot,
+    blend,
+    text_width,
+)
 from toolkit.summary.families import FIXED, TARGET, group_tag
 from toolkit.summary.tables import Summary
 
@@ -30,12 +40,8 @@ MAX_COLUMNS = 30  # departments drawn one by one in the heatmap; beyond this, th
 _HEADROOM = Decimal("1.08")  # the ranking's axis runs past full marks, to leave the best score's label room
 _BLUE, _GREY, _RED = "#2f5d8a", "#d9d9d9", "#c0392b"
 _GRADE_COLOURS = ("#2f5d8a", "#4a8f5a", "#c98b2b", "#c0392b", "#7f7f7f")
-_RATES = LinearSegmentedColormap.from_list("rates", ["#c0392b", "#f4d03f", "#eaf2e3"]).with_extremes(bad=_GREY)
-
-
-def _render(fig: plt.Figure, alt: str, caption: str) -> Chart:
-    """A summary chart as a PNG at 200 dpi, sharp in print, Word and PDF as in the department report."""
-    return render(fig, alt, caption)
+_RATES = ("#c0392b", "#f4d03f", "#eaf2e3")  # score rate 0 → 50 → 100 %; not applicable is _GREY
+CELL_TEXT, ROW_TEXT, COLUMN_TEXT = 6.5, 8.0, 7.5  # heatmap font sizes (points)
 
 
 def short(name: str, width: int = 14) -> str:
@@ -51,39 +57,35 @@ def _grade_colour(summary: Summary, grade: str) -> str:
 def ranking(summary: Summary, n: int = MAX_BARS) -> Chart:
     """Published score per unit, best first (group by group when the year mixes families or kinds); the top and
     bottom n/2 when there are more than n."""
-    chinese_font()
     table = summary.ranking
     shown = table if len(table) <= n else table.iloc[list(range(n // 2)) + list(range(len(table) - n // 2, len(table)))]
     gap = len(table) > n
     labels = _ranking_labels(shown, grouped=len(summary.composition) > 1)
-    if gap:
-        labels.insert(n // 2, f"……（中间 {len(table) - n} 个部门见排名表）")
-    scores = [float(s) for s in shown["得分"]]
+    scores: list[float | None] = [float(s) for s in shown["得分"]]
     colours = [_grade_colour(summary, g) for g in shown["等级"]]
     if gap:
-        scores.insert(n // 2, 0.0)
-        colours.insert(n // 2, "white")
-    y = np.arange(len(labels))[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(labels) + 1.3))
-    ax.barh(y, scores, color=colours)
-    for yi, s, label in zip(y, scores, labels):
-        if not label.startswith("……"):
-            ax.text(s + 0.5, yi, f"{s:.2f}", va="center", fontsize=8)
-    for grade, low in summary.grades:
-        if low > 0:
-            ax.axvline(low, color=_GREY, linewidth=0.8, zorder=0)
-            ax.text(low, len(labels) - 0.4, f"{grade} ≥ {low:g}", fontsize=7, color="#555555", ha="center")
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlim(0, float(summary.total_weight * _HEADROOM))
-    ax.set_xlabel("得分")
+        labels.insert(n // 2, f"……（中间 {len(table) - n} 个部门见排名表）")
+        scores.insert(n // 2, None)
+        colours.insert(n // 2, WHITE)
     unit = "单位" if len(summary.composition) > 1 else "部门"
-    ax.set_title(
+    plot = RowPlot(
         f"{unit}得分排名（{'全部' if not gap else f'前 {n // 2} 名与后 {n // 2} 名，共'} {len(table)} 个{unit}）",
-        pad=16,
+        labels,
+        "得分",
+        float(summary.total_weight * _HEADROOM),
+        reach=[(s, f"{s:.2f}") for s in scores if s is not None],
+        legend=[Key(f"{g} ≥ {low:g}" if low > 0 else g, _grade_colour(summary, g)) for g, low in summary.grades],
+        pitch=18.0,
     )
-    ax.spines[["top", "right"]].set_visible(False)
+    for _, low in summary.grades:
+        if low > 0:
+            plot.vline(low, _GREY, "")
+    for row, (score, colour) in enumerate(zip(scores, colours)):
+        if score is not None:
+            plot.bar(row, 0, score, colour)
+            plot.value(row, score, f"{score:.2f}")
     caption = "部门得分排名" + ("" if not gap else f"（前后各 {n // 2} 名，完整排名见下表）")
-    return _render(fig, _ranking_alt(summary, n if gap else None), caption)
+    return Chart(plot.png(), _ranking_alt(summary, n if gap else None), caption)
 
 
 def _ranking_labels(shown: pd.DataFrame, grouped: bool) -> list[str]:
@@ -112,21 +114,25 @@ def _ranking_alt(summary: Summary, n: int | None) -> str:
 
 def grade_distribution(summary: Summary) -> Chart:
     """Departments per grade band, best band first."""
-    chinese_font()
     dist = summary.grade_distribution
-    fig, ax = plt.subplots(figsize=(6, 2.8))
-    x = np.arange(len(dist))
-    ax.bar(x, dist["部门数"], color=[_grade_colour(summary, g) for g in dist["等级"]])
-    for xi, (count, share) in enumerate(zip(dist["部门数"], dist["占比（%）"])):
-        ax.text(xi, count, f"{count}（{share:.1f}%）", ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(x, list(dist["等级"]))
-    ax.set_ylim(0, max(dist["部门数"].max(), 1) * 1.2)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # departments come whole
-    ax.set_ylabel("部门数")
-    ax.set_title(f"等级分布（{summary.count} 个部门）")
-    ax.spines[["top", "right"]].set_visible(False)
+    texts = [f"{count}（{share:.1f}%）" for count, share in zip(dist["部门数"], dist["占比（%）"])]
+    top = float(max(dist["部门数"].max(), 1)) if len(dist) else 1.0
+    plot = ColumnPlot(
+        f"等级分布（{summary.count} 个部门）",
+        list(dist["等级"]),
+        "部门数",
+        0,
+        top,
+        texts,
+        width=432.0,
+        size=LABEL,
+        whole=True,
+    )
+    for slot, (grade, count, text) in enumerate(zip(dist["等级"], dist["部门数"], texts)):
+        plot.bar(slot, 0, float(count), _grade_colour(summary, grade))
+        plot.value(slot, float(count), text, 9.0)
     parts = "；".join(f"{g} {c} 个（{s:.1f}%）" for g, c, s in dist.itertuples(index=False))
-    return _render(fig, f"柱状图：{summary.count} 个部门的评价等级分布：{parts}。", "等级分布")
+    return Chart(plot.png(), f"柱状图：{summary.count} 个部门的评价等级分布：{parts}。", "等级分布")
 
 
 @dataclass(frozen=True)
@@ -155,11 +161,10 @@ def heatmaps(summary: Summary) -> Chart | Charts:
 def heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
     """Score rate of every level-3 indicator (rows) in each fixed-rubric unit (columns, best first); with more
     than n units: the average of all, the average per grade, and the n-? weakest units."""
-    chinese_font()
     indicator = summary.levels[-1]
     columns, note = _heatmap_columns(summary, summary.matrix, n)
     rows = [short(summary.indicator_labels[i], 16) for i in summary.matrix.index]
-    fig = _draw_heatmap(columns, rows, f"各{indicator}得分率（%）" + (f"\n{note}" if note else ""))
+    png = _draw_heatmap(columns, rows, f"各{indicator}得分率（%）" + (f"\n{note}" if note else ""))
     weakest = summary.weakest_indicators(5).to_dict("records")
     parts = "；".join(f"{r[indicator]} 平均 {r['平均得分率（%）']:.1f}%，{r['扣分部门数']} 个部门扣分" for r in weakest)
     alt = (
@@ -167,16 +172,15 @@ def heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
         f"灰色为不适用，满分格不标数字。全体平均得分率最低的指标：{parts or '无（全部满分）'}。"
     )
     caption = f"各{indicator}得分率热力图" + (f"（{note}；完整矩阵见 summary.xlsx 的指标明细）" if note else "")
-    return _render(fig, alt, caption)
+    return Chart(png, alt, caption)
 
 
 def level1_heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
     """Score rate of every level-1 indicator (rows) in each target-family unit (columns, best first)."""
-    chinese_font()
     level1 = summary.levels[0]
     matrix = summary.target_level1
     columns, note = _heatmap_columns(summary, matrix, n)
-    fig = _draw_heatmap(
+    png = _draw_heatmap(
         columns, list(matrix.index), f"目标对照表单位各{level1}得分率（%）" + (f"\n{note}" if note else "")
     )
     means = matrix.mean(axis=1)
@@ -186,21 +190,97 @@ def level1_heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
         f"颜色越红得分率越低，满分格不标数字。各{level1}平均：{parts}。"
     )
     caption = f"目标对照表单位{level1}得分率热力图（三级指标由各单位自定，按{level1}对比）"
-    return _render(fig, alt, caption)
+    return Chart(png, alt, caption)
 
 
-def _draw_heatmap(columns: list[tuple[str, pd.Series]], rows: list[str], title: str) -> plt.Figure:
-    data = np.array([col.to_numpy(dtype=float) for _, col in columns]).T
-    fig, ax = plt.subplots(figsize=(2.5 + 0.42 * len(columns), 0.3 * len(rows) + 2.2))
-    image = ax.imshow(np.ma.masked_invalid(data), cmap=_RATES, vmin=0, vmax=100, aspect="auto")
+@dataclass(frozen=True)
+class _Grid:
+    """Where a heatmap's parts go: cells `cell` × `pitch` points from (left, top), column labels in a band
+    `band` deep under them (turned 60° when wider than a cell), the colour bar right of the cells."""
+
+    left: float
+    top: float
+    cell: float
+    pitch: float
+    turned: bool
+    band: float
+    width: float
+    height: float
+
+    def x(self, column: float) -> float:
+        return self.left + self.cell * column
+
+    def y(self, row: int) -> float:
+        return self.top + self.pitch * row
+
+
+_BAR_ROOM = 10 + 10 + TICK + 2 + text_width("100", KEY) + 6 + LABEL * LEADING  # gap, bar, ticks, labels, label
+_BAR_HEIGHT = 64.0  # the colour bar's least height: room for its label, turned along it
+
+
+def _heatmap_grid(columns: Sequence[str], rows: Sequence[str], title: Sequence[str]) -> _Grid:
+    """The layout, 540 points wide at most (1,500 pixels): cells as wide as the room allows, up to 40 points."""
+    widest = max((text_width(c, COLUMN_TEXT) for c in columns), default=0.0)
+    left = PAD + max((text_width(r, ROW_TEXT) for r in rows), default=0.0) + TICK + 3
+    cell = min(40.0, max(9.0, (540 - left - _BAR_ROOM - PAD) / max(len(columns), 1)))
+    turned = widest + 2 > cell
+    band = 0.87 * widest + COLUMN_TEXT if turned else COLUMN_TEXT * LEADING + 2
+    if turned:  # turned labels run down-left from their column: the first one must stay on the canvas
+        left = max(left, PAD + 0.5 * widest - 0.5 * cell + COLUMN_TEXT)
+    top = PAD + len(title) * 10 * LEADING + 6
+    pitch = 14.0
+    width = max(left + cell * len(columns) + _BAR_ROOM + PAD, max(text_width(t, 10) for t in title) + 2 * PAD)
+    bottom = max(top + pitch * len(rows) + TICK + 2 + band, top + _BAR_HEIGHT + KEY)
+    return _Grid(left, top, cell, pitch, turned, band, width, bottom + PAD)
+
+
+def _draw_heatmap(columns: list[tuple[str, pd.Series]], rows: list[str], title: str) -> bytes:
+    """Cells coloured by score rate (grey when not applicable), the rate in every cell short of full marks, row
+    and column labels, and a colour bar of the scale."""
+    data = np.array([col.to_numpy(dtype=float) for _, col in columns]).T.reshape(len(rows), len(columns))
+    labels = [label for label, _ in columns]
+    lines = title.split("\n")
+    grid = _heatmap_grid(labels, rows, lines)
+    canvas = Canvas(grid.width, grid.height)
+    for n, line in enumerate(lines):
+        half = text_width(line, 10) / 2
+        centre = min(max(grid.x(len(labels) / 2), PAD + half), grid.width - PAD - half)
+        canvas.text(centre, PAD + (n + 0.5) * 10 * LEADING, line, 10, "middle")
     for (r, c), v in np.ndenumerate(data):
+        colour = _GREY if np.isnan(v) else blend(_RATES, v / 100)
+        canvas.rect(grid.x(c) + 0.3, grid.y(r) + 0.3, grid.cell - 0.6, grid.pitch - 0.6, colour)
         if not np.isnan(v) and v != 100:
-            ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=6.5)
-    ax.set_yticks(range(len(rows)), rows, fontsize=8)
-    ax.set_xticks(range(len(columns)), [label for label, _ in columns], rotation=60, ha="right", fontsize=7.5)
-    ax.set_title(title, fontsize=10)
-    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="得分率（%）")
-    return fig
+            x, y = grid.x(c) + grid.cell / 2, grid.y(r) + grid.pitch / 2
+            canvas.text(x, y, f"{v:.0f}", CELL_TEXT, "middle", WHITE if v < 25 else INK)
+    _heatmap_labels(canvas, grid, labels, rows)
+    _colour_bar(canvas, grid.x(len(labels)) + 10, grid.top, max(grid.pitch * len(rows), _BAR_HEIGHT))
+    return canvas.png()
+
+
+def _heatmap_labels(canvas: Canvas, grid: _Grid, columns: Sequence[str], rows: Sequence[str]) -> None:
+    for r, label in enumerate(rows):
+        middle = grid.y(r) + grid.pitch / 2
+        canvas.line(grid.left - TICK, middle, grid.left, middle)
+        canvas.text(grid.left - TICK - 3, middle, label, ROW_TEXT, "end")
+    under = grid.y(len(rows)) + TICK
+    for c, label in enumerate(columns):
+        middle = grid.x(c) + grid.cell / 2
+        canvas.line(middle, under - TICK, middle, under)
+        if grid.turned:
+            canvas.text(middle + 0.3 * COLUMN_TEXT, under + 0.45 * COLUMN_TEXT, label, COLUMN_TEXT, "end", angle=-60)
+        else:
+            canvas.text(middle, under + 2 + COLUMN_TEXT * LEADING / 2, label, COLUMN_TEXT, "middle")
+
+
+def _colour_bar(canvas: Canvas, x: float, top: float, height: float) -> None:
+    """The scale from 0 (bottom) to 100 %, ticked every 20 (50 when short), labelled 得分率（%）."""
+    canvas.scale(x, top, 10, height, _RATES)
+    for value in range(0, 101, 20 if height >= 100 else 50):
+        y = top + height * (1 - value / 100)
+        canvas.line(x + 10, y, x + 10 + TICK, y)
+        canvas.text(x + 10 + TICK + 2, y, str(value), KEY)
+    beside = x + 10 + TICK + 2 + text_width("100", KEY) + 6 + LABEL * LEADING / 2
+    canvas.text(beside, top + height / 2, "得分率（%）", LABEL, "middle", angle=-90)
 
 
 def _heatmap_columns(summary: Summary, matrix: pd.DataFrame, n: int) -> tuple[list[tuple[str, pd.Series]], str]:
@@ -222,58 +302,73 @@ def _heatmap_columns(summary: Summary, matrix: pd.DataFrame, n: int) -> tuple[li
 
 def deductions(summary: Summary, n: int = 10) -> Chart:
     """The n indicators deducted in most departments, with the points lost in total."""
-    chinese_font()
     indicator = summary.levels[-1]
     table = summary.frequent_deductions(n)
-    fig, ax = plt.subplots(figsize=(8, 0.38 * max(len(table), 1) + 1.3))
-    y = np.arange(len(table))[::-1]
-    ax.barh(y, table["扣分部门数"], color=_RED)
-    for yi, r in zip(y, table.itertuples()):
-        ax.text(r.扣分部门数, yi, f" {r.扣分部门数} 个部门，合计扣 {r.扣分合计:.2f} 分", va="center", fontsize=8)
-    ax.set_yticks(y, [short(x, 16) for x in table[indicator]], fontsize=8)
-    ax.set_xlim(0, summary.count * 1.45)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("扣分部门数")
-    ax.set_title(f"扣分最多的 {len(table)} 项{indicator}")
-    ax.spines[["top", "right"]].set_visible(False)
+    texts = [f"{r.扣分部门数} 个部门，合计扣 {r.扣分合计:.2f} 分" for r in table.itertuples()]
+    plot = RowPlot(
+        f"扣分最多的 {len(table)} 项{indicator}",
+        [short(x, 16) for x in table[indicator]],
+        "扣分部门数",
+        float(max(summary.count, 1)),
+        reach=[(float(count), text) for count, text in zip(table["扣分部门数"], texts)],
+        pitch=24.0,
+        whole=True,
+    )
+    for row, (count, text) in enumerate(zip(table["扣分部门数"], texts)):
+        plot.bar(row, 0, float(count), _RED)
+        plot.value(row, float(count), text)
+    if not len(table):
+        plot.note("无扣分")
     counts = zip(table[indicator], table["扣分部门数"], table["扣分合计"])
     parts = "；".join(f"{name} {count} 个部门扣分，合计 {lost:.2f} 分" for name, count, lost in counts)
-    return _render(fig, f"横向条形图：扣分部门数最多的{indicator}：{parts or '无扣分'}。", "最常扣分的指标")
+    return Chart(plot.png(), f"横向条形图：扣分部门数最多的{indicator}：{parts or '无扣分'}。", "最常扣分的指标")
 
 
 def level1(summary: Summary) -> Chart:
     """Spread of departments' score rates per level-1 indicator (box plot; points when few departments)."""
-    chinese_font()
     level1 = summary.levels[0]
     labels = [label for label, _ in summary.level1]
     rates = [summary.level1_rates[label].dropna().to_numpy(dtype=float) for label in labels]
-    fig, ax = plt.subplots(figsize=(8, 0.8 * len(labels) + 1.4))
-    y = np.arange(len(labels))[::-1]
-    ax.boxplot(
-        rates,
-        positions=y,
-        orientation="horizontal",
-        widths=0.5,
-        showfliers=summary.count > 200,
-        patch_artist=True,
-        boxprops={"facecolor": "#dbe6f0"},
-        medianprops={"color": _BLUE},
-    )
-    if summary.count <= 200:
-        rng = np.random.default_rng(0)  # fixed jitter: identical input, identical picture
-        for yi, values in zip(y, rates):
-            ax.scatter(values, yi + rng.uniform(-0.18, 0.18, len(values)), s=12, color=_RED, alpha=0.7, zorder=3)
     comparison = summary.level1_comparison
-    for yi, mean in zip(y, comparison["平均得分率（%）"]):
-        ax.text(101, yi, f"平均 {mean:.1f}%", va="center", fontsize=8)
-    ax.set_yticks(y, labels)
-    ax.set_xlim(min(0, *(r.min() for r in rates if len(r))) if any(len(r) for r in rates) else 0, 115)
-    ax.set_xlabel("得分率（%）")
-    ax.set_title(f"{level1}得分率对比（{summary.count} 个部门）")
-    ax.spines[["top", "right"]].set_visible(False)
+    means = [f"平均 {mean:.1f}%" for mean in comparison["平均得分率（%）"]]
+    plot = RowPlot(
+        f"{level1}得分率对比（{summary.count} 个部门）",
+        labels,
+        "得分率（%）",
+        115.0,
+        reach=[(101.0, text) for text in means],
+        pitch=40.0,
+    )
+    rng = np.random.default_rng(0)  # fixed jitter: identical input, identical picture
+    for row, values in enumerate(rates):
+        if len(values):
+            _box(plot, row, np.clip(values, 0, None), fliers=summary.count > 200)
+        if len(values) and summary.count <= 200:
+            for value, dy in zip(np.clip(values, 0, None), rng.uniform(-0.18, 0.18, len(values))):
+                plot.canvas.circle(plot.x(value), plot.y(row) + dy * plot.pitch, 1.8, _RED, 0.7)
+    for row, text in enumerate(means):
+        plot.value(row, 101.0, text)
     parts = "；".join(
         f"{r[level1]} 平均 {r['平均得分率（%）']:.1f}%，"
         f"最低 {r['最低得分率（%）']:.1f}%，最高 {r['最高得分率（%）']:.1f}%"
         for r in comparison.to_dict("records")
     )
-    return _render(fig, f"箱线图：各{level1}的部门得分率分布：{parts}。", f"{level1}得分率对比")
+    return Chart(plot.png(), f"箱线图：各{level1}的部门得分率分布：{parts}。", f"{level1}得分率对比")
+
+
+def _box(plot: RowPlot, row: int, values: np.ndarray, fliers: bool) -> None:
+    """A box from the first to the third quartile with the median in blue, whiskers to the furthest values
+    within 1.5 box lengths, and the values beyond them as rings when `fliers` (as matplotlib's box plot)."""
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    inside = values[(values >= q1 - 1.5 * (q3 - q1)) & (values <= q3 + 1.5 * (q3 - q1))]
+    low, high = (inside.min(), inside.max()) if len(inside) else (q1, q3)
+    y, half, c = plot.y(row), plot.pitch / 4, plot.canvas
+    c.rect(plot.x(q1), y - half, plot.x(q3) - plot.x(q1), 2 * half, "#dbe6f0")
+    for x1, y1, x2, y2 in (
+        (q1, -1, q3, -1), (q1, 1, q3, 1), (q1, -1, q1, 1), (q3, -1, q3, 1),
+        (low, 0, q1, 0), (q3, 0, high, 0), (low, -0.5, low, 0.5), (high, -0.5, high, 0.5),
+    ):  # fmt: skip
+        c.line(plot.x(x1), y + y1 * half, plot.x(x2), y + y2 * half, INK, 1)
+    c.line(plot.x(median), y - half, plot.x(median), y + half, _BLUE, 1.2)
+    for value in values[(values < low) | (values > high)] if fliers else ():
+        c.circle(plot.x(value), y, 1.8, "none", stroke=INK)
