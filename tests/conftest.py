@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import copy
-import html
-import io
-import re
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import matplotlib
 import pytest
 
 from toolkit.core.record import Record, load_record, parse_record
@@ -71,22 +68,28 @@ def shipped_run(tmp_path_factory):
     return out, outcomes
 
 
-def spy_drawn_text(monkeypatch: pytest.MonkeyPatch, module: object) -> list[str]:
-    """Every text the charts of `module` draw while the test runs, read back from an SVG of each figure with
-    text as text (mathtext would come out glyph by glyph, so a `$x^2$` found whole was drawn literally)."""
-    drawn: list[str] = []
-    real = module.render  # type: ignore[attr-defined]
+SVG_NS = "{http://www.w3.org/2000/svg}"
 
-    def spy(fig, alt, caption, dpi=200):
-        chart = real(fig, alt, caption, dpi)
-        buf = io.StringIO()
-        with matplotlib.rc_context({"svg.fonttype": "none"}):
-            fig.savefig(buf, format="svg")
-        drawn.extend(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", buf.getvalue()))
-        return chart
 
-    monkeypatch.setattr(module, "render", spy)
-    return drawn
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SVG of every chart rasterised while the test runs (department and summary charts), in order."""
+    from toolkit.report import svgchart
+
+    svgs: list[str] = []
+    real = svgchart.rasterise
+
+    def spy(svg: str, width: float) -> bytes:
+        svgs.append(svg)
+        return real(svg, width)
+
+    monkeypatch.setattr(svgchart, "rasterise", spy)
+    return svgs
+
+
+def svg_texts(svg: str) -> list[str]:
+    """The texts of an SVG chart, as drawn (unescaped)."""
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG_NS}text")]
 
 
 # A review of the seed department: one adjustment and one dismissed finding (tests of reviews and the fuzz test).

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from conftest import ASSET_REVIEW
+from conftest import ASSET_REVIEW, SVG_NS, svg_texts
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
@@ -29,25 +29,7 @@ from toolkit.review.files import review_path_for
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = sorted((ROOT / "params").glob("*.yaml"))
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def drawn(monkeypatch) -> list[str]:
-    """The SVG of every chart rasterised while the test runs, in order."""
-    svgs: list[str] = []
-    real = svgchart.rasterise
-
-    def spy(svg: str, width: float) -> bytes:
-        svgs.append(svg)
-        return real(svg, width)
-
-    monkeypatch.setattr(svgchart, "rasterise", spy)
-    return svgs
-
-
-def texts(svg: str) -> list[str]:
-    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+SVG = SVG_NS
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +38,7 @@ def shipped_cmap() -> frozenset[int]:
 
 
 def missing_glyphs(svgs: list[str]) -> set[str]:
-    return {ch for svg in svgs for text in texts(svg) for ch in text if ord(ch) not in shipped_cmap()}
+    return {ch for svg in svgs for text in svg_texts(svg) for ch in text if ord(ch) not in shipped_cmap()}
 
 
 def _all_charts(result, record) -> list[charts.Chart]:
@@ -95,7 +77,7 @@ def test_a_reviewed_waterfall_is_wider_by_its_review_steps(reviewed):
 def test_every_character_drawn_is_in_the_shipped_font(path, drawn):
     record = load_record(path)
     _all_charts(audit(record), record)
-    assert "".join(itertools.chain.from_iterable(texts(svg) for svg in drawn))  # the charts hold text
+    assert "".join(itertools.chain.from_iterable(svg_texts(svg) for svg in drawn))  # the charts hold text
     assert not missing_glyphs(drawn)
 
 
@@ -141,9 +123,9 @@ def test_a_review_shows_its_markers_legend_and_steps(reviewed, drawn):
     rates, path = charts.level2_rates(result), charts.deduction_path(result)
     assert "◆ 为复核后得分率" in rates.caption and "复核后总分 93.70 分" in path.alt
     rates_svg, path_svg = drawn
-    assert "9.00/10.00（90.0%） → 复核 8.50" in texts(rates_svg) and "复核后得分率" in texts(rates_svg)
+    assert "9.00/10.00（90.0%） → 复核 8.50" in svg_texts(rates_svg) and "复核后得分率" in svg_texts(rates_svg)
     assert rates_svg.count("<path") == 2  # the ◆ of 资产管理 and the legend's
-    assert {"自评总分", "−0.50", "复核总分", "93.70"} <= set(texts(path_svg))
+    assert {"自评总分", "−0.50", "复核总分", "93.70"} <= set(svg_texts(path_svg))
     assert path_svg.count('fill="url(#hatch)"') == 1  # the adjustment's step
 
 
@@ -151,8 +133,8 @@ def test_without_a_review_there_is_no_marker_legend_or_hatched_step(seed_result,
     charts.level2_rates(seed_result)
     charts.deduction_path(seed_result)
     rates_svg, path_svg = drawn
-    assert "<path" not in rates_svg and "复核后得分率" not in texts(rates_svg)
-    assert "url(#hatch)" not in path_svg and texts(path_svg)[-1] == "94.20"
+    assert "<path" not in rates_svg and "复核后得分率" not in svg_texts(rates_svg)
+    assert "url(#hatch)" not in path_svg and svg_texts(path_svg)[-1] == "94.20"
 
 
 def test_achievement_hatches_far_exceeded_bars_and_draws_both_lines(drawn):
@@ -162,13 +144,13 @@ def test_achievement_hatches_far_exceeded_bars_and_draws_both_lines(drawn):
     assert "超过 106.00% 的有：举办群众文化活动场次 108.7%" in chart.alt
     assert svg.count('fill="url(#hatch)"') == 3 + 1  # 108.7%, 108.0%, 107.5% and the legend's swatch
     assert svg.count("stroke-dasharray") == 2  # the 100% target line and the far line
-    assert {"108.7%", "超过 106.00%", "未达成（低于 100%）"} <= set(texts(svg))
+    assert {"108.7%", "超过 106.00%", "未达成（低于 100%）"} <= set(svg_texts(svg))
 
 
 def test_achievement_without_quantities_says_so(seed_result, drawn):
     chart = charts.achievement(seed_result)
     assert chart.alt == "横向条形图：没有可计算完成率的定量指标。"
-    assert "无可计算完成率的定量指标" in texts(drawn[0])
+    assert "无可计算完成率的定量指标" in svg_texts(drawn[0])
 
 
 def test_many_steps_turn_the_waterfall_labels(drawn):
@@ -233,8 +215,8 @@ def test_budget_components_too_narrow_for_their_text_are_named_in_a_legend(drawn
     chart = charts.budget_composition(components, Decimal("9150"))
     assert "专项经费4（含配套资金） 30.00 万元，占 0.3%" in chart.alt
     (svg,) = drawn
-    assert {"基本支出", "9,000.00 万元（98.4%）"} <= set(texts(svg))  # inside its bar
-    assert [t for t in texts(svg) if "专项经费" in t] == [
+    assert {"基本支出", "9,000.00 万元（98.4%）"} <= set(svg_texts(svg))  # inside its bar
+    assert [t for t in svg_texts(svg) if "专项经费" in t] == [
         f"专项经费{n}（含配套资金） 30.00 万元（0.3%）" for n in range(5)
     ]
     assert_laid_out(svg)  # the legend takes three rows
@@ -263,7 +245,7 @@ def test_department_charts_draw_names_literally(seed_result, drawn, names):
     budget = {f"{name}支出": Decimal(n + 1) for n, name in enumerate(names)}
     rendered = [charts.level2_rates(hostile), charts.deduction_path(hostile), charts.budget_composition(budget, 10)]
     assert all(chart.png.startswith(b"\x89PNG") for chart in rendered)
-    rates, path, composition = (texts(svg) for svg in drawn)
+    rates, path, composition = (svg_texts(svg) for svg in drawn)
     assert {g.label for g in hostile.group_levels(2)} <= set(rates)  # the row labels, e.g. "$\\frac{1}$26"
     steps = "".join(path)  # the step labels, wrapped onto lines of up to six characters
     assert all(i.label in steps for i in hostile.deductions)

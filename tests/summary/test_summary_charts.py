@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import copy
-import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import svg_texts
 
-from toolkit.report import svgchart
 from toolkit.summary import charts
 from toolkit.summary.tables import Summary
 
 HOSTILE = (r"$\frac{1}$", "a$b", "$x^2$")
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def drawn_text(monkeypatch) -> list[str]:
-    """Every text the charts draw while the test runs, read back from the SVG each is rasterised from."""
-    drawn: list[str] = []
-    real = svgchart.rasterise
-
-    def spy(svg: str, width: float) -> bytes:
-        drawn.extend(t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text"))
-        return real(svg, width)
-
-    monkeypatch.setattr(svgchart, "rasterise", spy)
-    return drawn
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +26,7 @@ def hostile_summary(seed_result) -> Summary:
     return Summary.from_results(results)
 
 
-def test_summary_charts_draw_dollar_names_literally(hostile_summary, drawn_text):
+def test_summary_charts_draw_dollar_names_literally(hostile_summary, drawn):
     rendered = [
         charts.ranking(hostile_summary),
         charts.grade_distribution(hostile_summary),
@@ -51,7 +35,7 @@ def test_summary_charts_draw_dollar_names_literally(hostile_summary, drawn_text)
         charts.level1(hostile_summary),
     ]
     assert all(chart.png.startswith(b"\x89PNG") for chart in rendered)
-    shown = set(drawn_text)
+    shown = {t for svg in drawn for t in svg_texts(svg)}
     assert set(HOSTILE) <= shown  # the heatmap's column labels
     assert {f"{r}. {name}" for r, name in zip((3, 2, 1), HOSTILE)} <= shown  # the ranking's bar labels
     assert {f"{name}指标{k}" for k, name in enumerate(HOSTILE)} <= shown  # the heatmap's row labels

@@ -4,40 +4,22 @@ scale of the matplotlib version, whole ticks for counts, the same bytes each tim
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import svg_texts
 
 from toolkit.report import svgchart
 from toolkit.summary import charts
 from toolkit.summary.tables import Summary
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "summary" / "2022"
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
 def summary() -> Summary:
     return Summary.from_folder(FIXTURE)
-
-
-@pytest.fixture
-def drawn(monkeypatch) -> list[str]:
-    svgs: list[str] = []
-    real = svgchart.rasterise
-
-    def spy(svg: str, width: float) -> bytes:
-        svgs.append(svg)
-        return real(svg, width)
-
-    monkeypatch.setattr(svgchart, "rasterise", spy)
-    return svgs
-
-
-def texts(svg: str) -> list[str]:
-    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
 
 
 def test_the_scale_runs_red_yellow_green_as_before():
@@ -55,26 +37,26 @@ def test_every_heatmap_cell_short_of_full_marks_shows_its_rate(summary, drawn):
     (svg,) = drawn
     values = summary.matrix.to_numpy(dtype=float)
     shown = [v for v in values.ravel() if not np.isnan(v) and v != 100]
-    numbers = [t for t in texts(svg) if re.fullmatch(r"\d+", t)]
+    numbers = [t for t in svg_texts(svg) if re.fullmatch(r"\d+", t)]
     ticks = ["0", "20", "40", "60", "80", "100"]  # the colour bar's
     assert numbers == [f"{v:.0f}" for v in values.ravel() if not np.isnan(v) and v != 100] + ticks
     assert len(shown) > 0 and np.isnan(values).any()  # the fixture has both kinds of cell
     assert svg.count(f'fill="{charts._GREY}"') == np.isnan(values).sum()
-    assert "得分率（%）" in texts(svg) and "url(#scale)" in svg
+    assert "得分率（%）" in svg_texts(svg) and "url(#scale)" in svg
 
 
 def test_counts_are_ticked_in_whole_units(summary, drawn):
     charts.grade_distribution(summary)
     charts.deductions(summary)
     for svg in drawn:
-        assert not [t for t in texts(svg) if re.fullmatch(r"\d+\.\d", t)]  # no 0.5 departments
-    assert {"0", "1"} <= set(texts(drawn[0])) and {"0", "2", "4"} <= set(texts(drawn[1]))
+        assert not [t for t in svg_texts(svg) if re.fullmatch(r"\d+\.\d", t)]  # no 0.5 departments
+    assert {"0", "1"} <= set(svg_texts(drawn[0])) and {"0", "2", "4"} <= set(svg_texts(drawn[1]))
 
 
 def test_a_ranking_beyond_n_shows_the_gap_and_both_ends(summary, drawn):
     charts.ranking(summary, n=2)
     (svg,) = drawn
-    shown = texts(svg)
+    shown = svg_texts(svg)
     assert "……（中间 2 个部门见排名表）" in shown
     assert [t for t in shown if re.fullmatch(r"\d+\.\d\d", t)] == [
         f"{s:.2f}" for s in summary.ranking["得分"].iloc[[0, -1]]
