@@ -22,7 +22,7 @@ from matplotlib.ft2font import FT2Font
 from PIL import Image
 
 from toolkit.core.record import load_record
-from toolkit.report import charts, svgchart, word
+from toolkit.report import charts, mplfont, svgchart, word
 from toolkit.report.webfont import FONT_PATH
 from toolkit.review.apply import audit
 from toolkit.review.files import review_path_for
@@ -108,7 +108,7 @@ def test_chart_png_is_deterministic(reviewed):
 
 def test_chinese_font_covers_the_report_characters():
     # The summary charts' font (matplotlib): the department charts use the shipped font directly.
-    family = charts.chinese_font()
+    family = mplfont.chinese_font()
     path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
     charmap = FT2Font(path).get_charmap()
     assert all(ord(ch) in charmap for ch in "履职效能管理效率扣分满分预算构成得分率")

@@ -1,5 +1,5 @@
 """Warm kernels: every notebook still runs through papermill in a kernel of its own, but that kernel is forked
-from a template process that has already imported ipykernel, pandas, matplotlib and the toolkit.
+from a template process that has already imported ipykernel, pandas and the toolkit.
 
 Why a fork server: starting a kernel and importing the world again costs about 1.2 CPU-seconds per
 department, several times the notebook's own work. The template imports modules and does nothing else: it

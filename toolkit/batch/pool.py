@@ -2,7 +2,7 @@
 step that caused it.
 
 Workers are forked from multiprocessing's fork server, which imports toolkit.batch.preload (papermill,
-nbconvert, ipykernel, pandas, matplotlib, the toolkit) once per run; each worker then forks its kernel template
+nbconvert, ipykernel, pandas, the toolkit) once per run; each worker then forks its kernel template
 (toolkit.batch.kernels) before it starts a thread. Spawned workers and exec'd templates each imported all of it
 again: about six CPU-seconds per worker. A worker takes the run's environment from its initializer, not the
 fork server's.
