@@ -195,11 +195,10 @@ def _fingerprint(record_path: Path, rubric: Path | None, out_dir: Path, formats:
     return Fingerprint.of(inputs, out_dir / FINGERPRINT_FILE, [out_dir / name for name in sorted(published)])
 
 
-def _unchanged(record_path: Path, out_root: Path, rubric: str | None, formats: tuple[str, ...]) -> Path | None:
+def _unchanged(record_path: Path, header: _Header | None, formats: tuple[str, ...]) -> Path | None:
     """The folder of a department whose inputs are those of its last published run, or None. Nothing is
     validated: a record whose bytes, rubric file, review, notebook and toolkit all hash as they did when its
     department was published would validate as it did then."""
-    header = _header(record_path, out_root, rubric)
     if header is None or header.folder is None:
         return None
     try:
@@ -243,7 +242,8 @@ def plan(
     """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
     Two records of one department and year would publish into one folder, the winner changing from run to
     run: both fail, naming each other, and neither is run. `loading`: see _placed."""
-    unchanged, loaded = _placed(record_paths, out_root, force, rubric, formats, loading)
+    headers = {path: _header(path, out_root, rubric) for path in record_paths}
+    unchanged, loaded = _placed(record_paths, headers, out_root, force, rubric, formats, loading)
     folders: dict[Path, list[tuple[Path, Record | None]]] = {}
     for path, (record, out_dir) in loaded.items():
         folders.setdefault(out_dir, []).append((path, record))
@@ -263,7 +263,7 @@ def plan(
         if twins := [p for p, r in others if r is not None]:
             known.append(_duplicate(path, record, out_dir, twins))
             continue
-        header = _header(path, out_root, rubric)
+        header = headers[path]
         fingerprint = _fingerprint(path, header.rubric if header is not None else None, out_dir, formats)
         previous = previous_result(out_dir) if not force and fingerprint.is_current() else None
         if previous is not None:
@@ -275,6 +275,7 @@ def plan(
 
 def _placed(
     record_paths: list[Path],
+    headers: dict[Path, _Header | None],
     out_root: Path,
     force: bool,
     rubric: str | None,
@@ -285,7 +286,7 @@ def _placed(
     placed. Two unchanged records in one folder, or a changed record placed in an unchanged one's, are all
     loaded: they then fail as duplicates, as they would when every record is loaded. `loading` is called once
     before the first record is loaded, when there is one."""
-    found = {} if force else {path: _unchanged(path, out_root, rubric, formats) for path in record_paths}
+    found = {} if force else {path: _unchanged(path, headers[path], formats) for path in record_paths}
     claims = Counter(folder for folder in found.values() if folder is not None)
     unchanged = {p: folder for p, folder in found.items() if folder is not None and claims[folder] == 1}
     if loading is not None and len(unchanged) < len(record_paths):
