@@ -35,8 +35,6 @@ from papermill.engines import NBClientEngine, NotebookExecutionManager, papermil
 # What the notebooks import, and the kernel class with its debugger (debugpy) that IPKernelApp imports when it
 # starts; importing them once in the template is what a warm kernel saves.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "toolkit.report.narrative", "toolkit.summary.sections")
-# A cold kernel sets this before the notebook imports matplotlib; the template must resolve the same backend.
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # A Unix socket's path must fit sockaddr_un (108 bytes on Linux, 104 on macOS), its "-N" suffix included.
 SOCKET_PATH_MAX = 96
 
@@ -180,9 +178,8 @@ class Template:
     @classmethod
     def _running(cls) -> _Process:
         if cls._process is None or cls._process.poll() is not None:
-            env = {**os.environ, "MPLBACKEND": os.environ.get("MPLBACKEND") or INLINE_BACKEND}
             cls._process = subprocess.Popen(
-                [sys.executable, "-m", "toolkit.batch.kernels"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+                [sys.executable, "-m", "toolkit.batch.kernels"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
             )
             atexit.register(cls._close)
         return cls._process

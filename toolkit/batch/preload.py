@@ -17,9 +17,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
-import os
 
-from toolkit.batch.kernels import INLINE_BACKEND, PRELOAD, compile_templates
+from toolkit.batch.kernels import PRELOAD, compile_templates
 
 # What a department or summary worker imports on its first step.
 WORKER_MODULES = (
@@ -36,16 +35,8 @@ WORKER_MODULES = (
 def _load() -> None:
     """Import (and compile) once; should any of it fail, the workers import what they need themselves, as
     spawned workers did: slower, never wrong, and the failure shows up where it belongs, in a step."""
-    # The template of a cold start imports matplotlib with this backend set (kernels.Template): the same here,
-    # and the variable is taken back afterwards so that the workers' own environment is as it was.
-    had = "MPLBACKEND" in os.environ
-    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
-    try:
-        for name in PRELOAD:
-            compile_templates(importlib.import_module(name))
-    finally:
-        if not had:
-            os.environ.pop("MPLBACKEND", None)
+    for name in PRELOAD:
+        compile_templates(importlib.import_module(name))
     for name in WORKER_MODULES:
         importlib.import_module(name)
     gc.freeze()
