@@ -155,3 +155,62 @@ def test_workers_take_the_environment_of_the_run_not_of_the_fork_server(tmp_path
     for folder, moment in (("first", "2023-11-14 22:13:20 UTC"), ("second", "2020-09-13 12:26:40 UTC")):
         result = json.loads((tmp_path / folder / "2022/huangpu-zwsj/result.json").read_text(encoding="utf-8"))
         assert result["provenance"]["generated_at"] == moment
+
+
+def test_a_warm_kernel_keeps_no_input_history(tmp_path, monkeypatch):
+    # Hundreds of batch kernels would each write a session into the auditor's IPython history database.
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    probe = _notebook(tmp_path, "print(get_ipython().history_manager.enabled)")
+    done = _run(probe, tmp_path / "out")
+    assert isinstance(done, Executed), done
+    assert done.notebook.cells[1].outputs[0]["text"].strip() == "False"
+    assert not list((tmp_path / "ipython").rglob("history.sqlite"))
+
+
+class _Channel:
+    """A kernel client channel holding queued messages; get_msg records the timeout it was given."""
+
+    def __init__(self, *messages: dict) -> None:
+        self.messages, self.timeouts = list(messages), []
+
+    async def get_msg(self, timeout: float | None = None) -> dict:
+        from queue import Empty
+
+        self.timeouts.append(timeout)
+        if not self.messages:
+            raise Empty
+        return self.messages.pop(0)
+
+
+def test_a_warm_client_is_ready_when_the_kernel_answers_without_waiting_for_iopub_to_fall_silent():
+    import asyncio
+
+    from toolkit.batch.kernels import ReadyClient, WarmKernelManager
+
+    client = WarmKernelManager(kernel_name="audit-toolkit").client()
+    assert isinstance(client, ReadyClient)
+    reply = {"msg_type": "kernel_info_reply", "content": {"protocol_version": "5.3"}}
+    status = [{"msg_type": "status", "content": {"execution_state": state}} for state in ("busy", "idle")]
+    shell, iopub = _Channel(reply), _Channel(*status)
+    client._shell_channel, client._iopub_channel = shell, iopub  # what the channel properties hand out
+    client.kernel_info = lambda: None
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert iopub.messages == [], "what IOPub already holds is dropped"
+    assert iopub.timeouts == [0.2, 0, 0], "one wait for IOPub to connect, then no wait at all"
+
+
+def test_a_warm_client_says_when_the_kernel_died_before_answering():
+    import asyncio
+
+    from toolkit.batch.kernels import WarmKernelManager
+
+    client = WarmKernelManager(kernel_name="audit-toolkit").client()
+    client._shell_channel, client._iopub_channel = _Channel(), _Channel()
+    client.kernel_info = lambda: None
+
+    async def dead() -> bool:
+        return False
+
+    client._async_is_alive = dead
+    with pytest.raises(RuntimeError, match="Kernel died before replying to kernel_info"):
+        asyncio.run(client.wait_for_ready(timeout=5))
