@@ -6,6 +6,7 @@ import copy
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,40 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(svgchart, "rasterise", spy)
     return svgs
+
+
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def unbalanced(page: str) -> list[str]:
+    """Where a page's markup does not nest: an element written self-closing that HTML does not allow to close
+    itself (a browser keeps `<a/>` open to the end of the page), or an end tag that closes no open element."""
+
+    class Nesting(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.open: list[str] = []
+            self.problems: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in VOID_ELEMENTS:
+                self.open.append(tag)
+
+        def handle_startendtag(self, tag: str, attrs: object) -> None:
+            if tag not in VOID_ELEMENTS and tag not in {"svg", "path", "rect", "line", "text", "circle"}:
+                self.problems.append(f"<{tag}/> at line {self.getpos()[0]}")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in self.open:
+                while self.open.pop() != tag:
+                    pass
+            else:
+                self.problems.append(f"</{tag}> at line {self.getpos()[0]} closes nothing")
+
+    parser = Nesting()
+    parser.feed(page)
+    parser.close()
+    return parser.problems + [f"<{tag}> never closed" for tag in parser.open]
 
 
 def svg_texts(svg: str) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import unbalanced
 
 from toolkit import __version__
 from toolkit.batch.department import build_department
@@ -40,6 +41,12 @@ def test_seed_report_has_every_section(seed_html):
         "附表：指标明细",
     ):
         assert f">{heading}<" in seed_html
+
+
+def test_seed_report_nests_as_a_browser_reads_it(seed_html):
+    # nbconvert's hidden heading links were written `<a/>`, which a browser keeps open to the end of the page:
+    # Chromium then printed the whole report as one page without its charts.
+    assert unbalanced(seed_html) == []
 
 
 def test_seed_report_lists_the_findings_with_their_numbers(seed_html):

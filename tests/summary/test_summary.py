@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import unbalanced
 
 from toolkit import cli
 from toolkit.batch.runner import run
@@ -177,6 +178,10 @@ def test_an_unreadable_roster_is_an_input_error_naming_it(tmp_path, seed_dict):
 def summary_html(shipped_run) -> str:
     out, _ = shipped_run
     return (out / "2022" / "summary.html").read_text(encoding="utf-8")
+
+
+def test_summary_page_nests_as_a_browser_reads_it(summary_html):
+    assert unbalanced(summary_html) == []
 
 
 def test_summary_page_ranks_the_seed_first_with_its_score_and_grade(summary_html):
