@@ -44,6 +44,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name audit-toolkit --display-name "绩效审计工具包 (Python 3)" >/dev/null
 	$(BIN)/python -m toolkit.report.webfont >/dev/null
+	$(BIN)/python -m compileall -q toolkit >/dev/null  # pip compiles no editable install: with bytecode writing off (PYTHONDONTWRITEBYTECODE), every process of a run compiled the toolkit again
 	touch $(STAMP)
 
 # Tests and lint add the test lock (pytest, nbval, playwright, ruff, mypy, uv…) on top of the runtime lock.
