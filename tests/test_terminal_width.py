@@ -58,6 +58,7 @@ def test_run_status_table_fits_80_columns_one_line_per_department(tmp_path):
     cli = str(Path(sys.executable).parent / "audit-toolkit")
     text = _run_in_terminal([cli, "run", str(params), "-o", str(out), "-q"], 80)
     lines = text.splitlines()
+    assert "frozen modules" not in text, text  # debugpy's advice on import: the terminal shows the run alone
     header = next(line for line in lines if line.startswith("部门"))
     table = lines[lines.index(header) : next(k for k, line in enumerate(lines) if line.startswith("目录页"))]
     assert all(cell_len(line) <= 80 for line in table), text

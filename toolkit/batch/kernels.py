@@ -357,6 +357,24 @@ def _become_kernel(request: dict[str, Any]) -> None:
     kernelapp.IPKernelApp.launch_instance(argv=argv)
 
 
+def preload() -> None:
+    """Import PRELOAD and compile its templates. debugpy, imported here rather than in each kernel, would tell the
+    terminal on import that its breakpoints may miss frozen modules: advice for a debugging session, not a run."""
+    import importlib
+
+    quiet = "PYDEVD_DISABLE_FILE_VALIDATION"
+    before = os.environ.get(quiet)
+    os.environ[quiet] = "1"
+    try:
+        for name in PRELOAD:
+            compile_templates(importlib.import_module(name))
+    finally:
+        if before is None:
+            del os.environ[quiet]
+        else:
+            os.environ[quiet] = before
+
+
 def compile_templates(module: object) -> None:
     """Compile a module's Jinja templates (its `_ENV`), so that no kernel compiles them again."""
     from jinja2 import TemplateError
@@ -371,10 +389,7 @@ def compile_templates(module: object) -> None:
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     """The template's loop: import what the notebooks need, then fork a kernel per request until `requests`
     ends (the worker closed its end of the pipe, or died)."""
-    import importlib
-
-    for name in PRELOAD:
-        compile_templates(importlib.import_module(name))
+    preload()
     gc.freeze()  # the imported world stays out of every kernel's collections, so its pages stay shared
     signal.signal(signal.SIGCHLD, _reap)
     for line in requests:

@@ -18,7 +18,7 @@ import contextlib
 import gc
 import importlib
 
-from toolkit.batch.kernels import PRELOAD, compile_templates
+from toolkit.batch.kernels import preload
 
 # What a department or summary worker imports on its first step.
 WORKER_MODULES = (
@@ -35,8 +35,7 @@ WORKER_MODULES = (
 def _load() -> None:
     """Import (and compile) once; should any of it fail, the workers import what they need themselves, as
     spawned workers did: slower, never wrong, and the failure shows up where it belongs, in a step."""
-    for name in PRELOAD:
-        compile_templates(importlib.import_module(name))
+    preload()
     for name in WORKER_MODULES:
         importlib.import_module(name)
     gc.freeze()
