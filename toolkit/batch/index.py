@@ -11,8 +11,6 @@ from toolkit.batch.notebook import Status
 from toolkit.batch.provenance import generated_at
 from toolkit.core.atomic import write_text
 from toolkit.core.paths import PACKAGE_DIR
-from toolkit.report.templating import environment
-from toolkit.report.webfont import font_face_css
 from toolkit.summary.roster import RESULT_FILE, orphan_note
 
 
@@ -63,6 +61,9 @@ def is_stale(out_root: Path, outcomes: list) -> bool:
 def write_index(out_root: Path, outcomes: list, excluded: dict[int, list[str]] | None = None) -> Path:
     """Write the index page atomically; it links each year's summary when one exists and names, per year, the
     department folders left out of it (`excluded`: year -> "year/code" folders)."""
+    from toolkit.report.templating import environment  # Jinja: only when the page is written, not checked
+    from toolkit.report.webfont import font_face_css
+
     years = sorted({o.year for o in outcomes if o.year is not None}, reverse=True)
     by_year = [(y, [o for o in outcomes if o.year == y]) for y in years]
     unknown = [o for o in outcomes if o.year is None]
