@@ -36,7 +36,9 @@ setup: $(STAMP)
 setup-test: $(TEST_STAMP)
 
 # The virtual environment, installed from the runtime lock (only what running needs) so every machine gets the same
-# versions. `pip check` fails the set-up if the lock ever stops being closed.
+# versions. `pip check` fails the set-up if the lock ever stops being closed. pip compiles no editable install: the
+# toolkit's bytecode is compiled here, or with bytecode writing off (PYTHONDONTWRITEBYTECODE) every process of a run
+# compiles it again.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements.lock
@@ -44,7 +46,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip check
 	$(BIN)/python -m ipykernel install --sys-prefix --name audit-toolkit --display-name "绩效审计工具包 (Python 3)" >/dev/null
 	$(BIN)/python -m toolkit.report.webfont >/dev/null
-	$(BIN)/python -m compileall -q toolkit >/dev/null  # pip compiles no editable install: with bytecode writing off (PYTHONDONTWRITEBYTECODE), every process of a run compiled the toolkit again
+	$(BIN)/python -m compileall -q toolkit >/dev/null
 	touch $(STAMP)
 
 # Tests and lint add the test lock (pytest, nbval, playwright, ruff, mypy, uv…) on top of the runtime lock.

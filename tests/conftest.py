@@ -106,7 +106,7 @@ def unbalanced(page: str) -> list[str]:
                 self.open.append(tag)
 
         def handle_startendtag(self, tag: str, attrs: object) -> None:
-            if tag not in VOID_ELEMENTS and tag not in {"svg", "path", "rect", "line", "text", "circle"}:
+            if tag not in VOID_ELEMENTS:
                 self.problems.append(f"<{tag}/> at line {self.getpos()[0]}")
 
         def handle_endtag(self, tag: str) -> None:
