@@ -6,6 +6,7 @@ import copy
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 from conftest import unbalanced
@@ -13,6 +14,7 @@ from conftest import unbalanced
 from toolkit import __version__
 from toolkit.batch.department import build_department
 from toolkit.batch.runner import discover
+from toolkit.report.publish import HIDDEN_TAGS, render_html
 
 SEED_HTML = Path("2022/huangpu-zwsj/audit.html")
 
@@ -96,6 +98,23 @@ def test_department_text_is_escaped_in_the_report(tmp_path):
     assert "<script>" not in html and "<b>办公设备</b>" not in html and "<i>局</i>" not in html
     assert "&lt;script&gt;alert(" in html and "&lt;b&gt;办公设备&lt;/b&gt;" in html
     assert "示例&lt;i&gt;局&lt;/i&gt;" in html
+
+
+def test_a_page_validates_its_notebook_once_and_still_refuses_an_invalid_one(monkeypatch):
+    """nbconvert validates after each of its dozen preprocessors unless told otherwise: a third of a page's time."""
+    root = Path(__file__).resolve().parents[2]
+    nb = nbformat.read(root / "notebooks/department_audit.ipynb", as_version=4)
+    footer = {"title": "示例", "record_sha256": "0" * 64, "generated_at": "2026-12-02 10:00"}
+    calls = []
+    real = nbformat.validate
+    monkeypatch.setattr(nbformat, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert "履职效能" in render_html(nb, footer)
+    assert len(calls) == 1
+    shown = [c for c in nb.cells if c.cell_type == "code" and not set(c.metadata.get("tags", [])) & HIDDEN_TAGS]
+    code = shown[-1]  # a cell the page shows: hidden ones are removed before the notebook is validated
+    code.outputs.append(nbformat.from_dict({"output_type": "不存在的输出类型"}))
+    with pytest.raises(nbformat.ValidationError):
+        render_html(nb, footer)
 
 
 @pytest.mark.browser

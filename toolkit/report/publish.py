@@ -51,6 +51,7 @@ def _exporter() -> HTMLExporter:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         exclude_anchor_links=True,  # its links are `<a/>`, which a browser keeps open to the end of the page
+        optimistic_validation=True,  # the notebook is validated once after the preprocessors, not after each
     )
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True), enabled=True)
     return exporter
