@@ -38,8 +38,8 @@ setup-test: $(TEST_STAMP)
 # The virtual environment, installed from the runtime lock (only what running needs) so every machine gets the same
 # versions. `pip check` fails the set-up if the lock ever stops being closed. pip compiles no editable install: the
 # toolkit's bytecode is compiled here, or with bytecode writing off (PYTHONDONTWRITEBYTECODE) every process of a run
-# compiles it again.
-$(STAMP): pyproject.toml requirements.lock
+# compiles it again. toolkit/__init__.py holds the version the package metadata is made from.
+$(STAMP): pyproject.toml requirements.lock toolkit/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements.lock
 	$(PIP) --no-deps -e .

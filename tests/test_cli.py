@@ -245,3 +245,12 @@ def test_installed_command_reports_bad_input_without_traceback(tmp_path):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "bad.yaml:2: YAML 格式错误" in done.stderr and "未闭合的结构始于第 1 行" in done.stderr
+
+
+def test_version_is_the_installed_package_version_and_costs_no_metadata_lookup():
+    """pyproject.toml takes the version from toolkit/__init__.py, so the two agree without asking the metadata."""
+    from importlib import metadata
+
+    probe = "import sys, toolkit; print(toolkit.__version__, 'importlib.metadata' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert shown == [metadata.version("audit-toolkit"), "False"]

@@ -2,14 +2,13 @@
 
 The package follows the pipeline: `core` (rubrics, records, scoring, checks), `importer` (published tables →
 records), `review` (an auditor's adjustments), `report` (one unit's narrative), `summary` (a year across units)
-and `batch` (papermill runs over many units). The version comes from the package metadata alone.
+and `batch` (papermill runs over many units).
+
+The version is written here alone: pyproject.toml reads it from this line (setuptools' dynamic version), so the
+package metadata says the same, and asking for it costs no importlib.metadata (a fifth of an unchanged run's
+start-up).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("audit-toolkit")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -7,7 +7,6 @@ import os
 import subprocess
 from datetime import UTC, datetime
 from functools import lru_cache
-from importlib import metadata
 
 from toolkit import __version__
 from toolkit.core.paths import PACKAGE_DIR, PROJECT_DIR
@@ -53,6 +52,8 @@ def git_commit() -> str | None:
 
 @lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
+    from importlib import metadata  # only a run that publishes asks
+
     versions = {}
     for name in KEY_PACKAGES:
         try:
