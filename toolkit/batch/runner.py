@@ -37,7 +37,6 @@ from toolkit.batch.planning import (
     previous_result,
     record_set,
 )
-from toolkit.batch.pool import map_guarded, start_fork_server
 from toolkit.batch.preflight import check_run, reason
 from toolkit.batch.progress import progress_bar
 from toolkit.core.paths import OUTPUT_DIR
@@ -83,8 +82,17 @@ def execute_all(
     todo: list[Job], workers: int, progress: bool, log: Path, task: Callable[[Job], object] = execute
 ) -> list[Outcome]:
     """Execute the jobs in `workers` processes with a progress bar; one outcome per job, in their order."""
+    from toolkit.batch.pool import map_guarded  # an unchanged run imports no process pool
+
     with progress_bar([display_path(job.record_path) for job in todo], workers, progress) as bar:
         return map_guarded(task, todo, workers, log, _settle, bar.advance)
+
+
+def _start_fork_server() -> None:
+    """Start the pool's fork server (imported here: an unchanged run starts none and imports no pool)."""
+    from toolkit.batch.pool import start_fork_server
+
+    start_fork_server()
 
 
 def _departments(
@@ -125,7 +133,7 @@ def run(
         _note(found.passed_over, log)
         records = list(found.records)
         local = scheduler is None and dask_local is None  # departments on this machine's fork server
-        work = plan(records, out_root, force, rubric, formats, start_fork_server if local else None)
+        work = plan(records, out_root, force, rubric, formats, _start_fork_server if local else None)
         _clear_leftovers(out_root, work)
         todo, outcomes = work.jobs, list(work.known)
         if todo:
@@ -284,6 +292,8 @@ def _summarise_years(
         else:
             todo.append(year)
     if todo:
+        from toolkit.batch.pool import map_guarded
+
         task = partial(summarise_year, out_root=out_root, force=force, formats=formats)
         with progress_bar([f"{year} 年度汇总" for year in todo], 1, progress, "汇总进度") as bar:
             steps = map_guarded(task, todo, 1, log, _settle_summary, bar.tick)
