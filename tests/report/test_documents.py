@@ -4,15 +4,18 @@ would: python-docx for the Word file, pdfplumber for the PDF (printed by headles
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import docx
 import pdfplumber
 import pytest
+from conftest import ASSET_REVIEW
 from docx.oxml.ns import qn
 
 from toolkit.batch.department import build_department
 from toolkit.report.pdf import chromium_path
+from toolkit.review.files import review_path_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "params" / "huangpu-zwsj-2022.yaml"
@@ -139,3 +142,19 @@ def test_run_publishes_a_word_report_beside_every_page_titled_by_kind(shipped_ru
     assert project.core_properties.title.endswith("年度项目支出绩效自评复核报告")
     page = (out / "2023" / "demo-nongye-gaobiao" / "audit.html").read_text(encoding="utf-8")
     assert "项目支出绩效自评复核报告</title>" in page
+
+
+def test_the_review_files_unit_and_report_number_fill_the_cover_signature_and_page(tmp_path):
+    # Without them the cover keeps blanks to fill (test above); given, an auditor need not type them into Word.
+    record = tmp_path / SEED.name
+    record.write_bytes(SEED.read_bytes())
+    head = "reviewer: 张审核\nreviewing_unit: 示例会计师事务所（虚构）\nreport_number: 示审〔2026〕第 12 号\n"
+    review_path_for(record).write_text(ASSET_REVIEW.replace("reviewer: 张审核\n", head), encoding="utf-8")
+    out = _build(record, tmp_path / "out", ("html", "docx"))
+    text = "\n".join(p.text for p in docx.Document(str(out / "audit.docx")).paragraphs)
+    assert "报告编号：示审〔2026〕第 12 号" in text and "复核单位：示例会计师事务所（虚构）" in text
+    assert "复核单位（盖章）：示例会计师事务所（虚构）" in text and "复核人（签字）：张审核" in text
+    page = (out / "audit.html").read_text(encoding="utf-8")
+    assert "示例会计师事务所（虚构）复核人张审核于 2026-12-01" in page and "报告编号 示审〔2026〕第 12 号" in page
+    review = json.loads((out / "result.json").read_text(encoding="utf-8"))["review"]
+    assert (review["reviewing_unit"], review["report_number"]) == ("示例会计师事务所（虚构）", "示审〔2026〕第 12 号")

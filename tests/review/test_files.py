@@ -165,6 +165,8 @@ def test_adjustment_names_indicator_by_id_or_exact_name(record_path, ref):
         (("    note: 原表尾数舍入所致，不影响预算真实性\n", ""), "findings[0].note", "须在 note 中说明理由"),
         (("date: 2026-12-01", "date: 2026-12-41"), "date", "应为日期"),
         (("reviewer: 张审核\n", ""), "reviewer", "缺少复核人"),
+        (("reviewer: 张审核\n", 'reviewer: 张审核\nreviewing_unit: " "\n'), "reviewing_unit", "不能为空白"),
+        (("reviewer: 张审核\n", "reviewer: 张审核\nreport_number: []\n"), "report_number", "应为文本"),
         (("    decision", "    colour: red\n    decision"), "findings[0].colour", "未知字段"),
     ],
 )
@@ -289,6 +291,11 @@ def test_save_review_writes_a_file_that_loads_back(record_path):
     result = audit(load_record(record_path))
     assert (result.audited_total, result.review.adjustments[0].reason) == (Decimal("93.70"), "超标准配置")
     assert not list(record_path.parent.glob("*.tmp"))
+
+
+def test_a_report_number_written_as_a_bare_number_is_read_as_the_number_it_says(record_path):
+    write_review(record_path, ASSET_REVIEW.replace("reviewer: 张审核\n", "reviewer: 张审核\nreport_number: 12\n"))
+    assert audit(load_record(record_path)).review.report_number == "12"
 
 
 def test_save_review_with_problems_writes_nothing(record_path):

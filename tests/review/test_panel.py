@@ -109,6 +109,21 @@ def test_panel_reopens_with_the_saved_review_filled_in(record_path):
     assert again.message.value == ""
 
 
+def test_panel_keeps_the_unit_and_report_number_a_review_file_gives_and_omits_them_when_empty(record_path):
+    first = open_review(record_path)
+    first.reviewer.value = "张审核"
+    first.unit.value, first.number.value = " 示例会计师事务所（虚构） ", "示审〔2026〕第 12 号"
+    assert first.save()
+    text = review_path_for(record_path).read_text(encoding="utf-8")
+    assert "reviewing_unit: 示例会计师事务所（虚构）\nreport_number: 示审〔2026〕第 12 号\n" in text
+    again = open_review(record_path)
+    assert (again.unit.value, again.number.value) == ("示例会计师事务所（虚构）", "示审〔2026〕第 12 号")
+    again.unit.value = again.number.value = ""
+    assert again.save()
+    assert "reviewing_unit" not in review_path_for(record_path).read_text(encoding="utf-8")
+    assert audit(load_record(record_path)).review.reviewing_unit is None
+
+
 def test_panel_opens_on_a_broken_review_file_and_says_what_is_wrong(record_path):
     review_path_for(record_path).write_text(
         "reviewer: 张审核\ndate: 2026-12-01\nadjustments:\n  - indicator: 数据质量\n    audited_score: 5\n",

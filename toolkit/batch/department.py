@@ -44,7 +44,8 @@ def report_title(result: Mapping[str, Any]) -> str:
 
 
 def cover_for(result: Mapping[str, Any], title: str, provenance: Mapping[str, Any]) -> Cover:
-    """The Word cover and signature fields: the reviewer and date from the review file, the rest to fill."""
+    """The Word cover and signature fields, from the review file (reviewer, date, and the reviewing unit and
+    report number when it gives them); what it does not give is left blank to fill."""
     from toolkit.report.word import Cover
 
     review = result.get("review")
@@ -53,6 +54,8 @@ def cover_for(result: Mapping[str, Any], title: str, provenance: Mapping[str, An
     return Cover(
         title=title,
         header=f"{result['department']}　{result['year']} 年度",
+        report_number=review.get("report_number") if review else None,
+        reviewing_unit=review.get("reviewing_unit") if review else None,
         reviewer=review["reviewer"] if review else None,
         date=str(review["date"]) if review and review.get("date") is not None else None,
         provenance=line,

@@ -109,6 +109,8 @@ class Review:
     sha256: str
     adjustments: tuple[Adjustment, ...]
     decisions: tuple[FindingDecision, ...]
+    reviewing_unit: str | None = None  # 复核单位, for the Word cover; None leaves a blank to fill
+    report_number: str | None = None  # 报告编号, likewise
 
     def decision_for(self, f: Finding) -> FindingDecision | None:
         """The most specific decision covering a finding: one naming its indicator beats one for the whole code."""
@@ -281,6 +283,8 @@ def _review(review: Review | None) -> dict | None:
         return None
     return {
         "reviewer": review.reviewer,
+        "reviewing_unit": review.reviewing_unit,
+        "report_number": review.report_number,
         "date": review.date,
         "file": review.path.split("/")[-1],
         "sha256": review.sha256,

@@ -40,6 +40,7 @@ _MISSING = {
     "reviewer": "缺少复核人（reviewer）",
     "date": "缺少复核日期（date），如 2026-12-01",
 }
+_OPTIONAL_HEAD = ("reviewing_unit", "report_number")  # for the Word cover; left out of the file when not given
 DECISIONS = {d.value: d.verb for d in Decision}  # what the panel offers
 
 
@@ -68,16 +69,24 @@ class DecisionEntry(Frozen):
 
 class ReviewFile(Frozen):
     reviewer: str = Field(min_length=1)
+    reviewing_unit: str | None = None
+    report_number: str | None = None
     date: str
     adjustments: tuple[AdjustmentEntry, ...] = ()
     findings: tuple[DecisionEntry, ...] = ()
 
-    _reviewer = field_validator("reviewer")(_not_blank)
+    _reviewer = field_validator("reviewer", "reviewing_unit", "report_number")(_not_blank)
 
     @field_validator("adjustments", "findings", mode="before")
     @classmethod
     def _empty_list(cls, value: object) -> object:
         return () if value is None else value  # `adjustments:` left empty in the file means none
+
+    @field_validator("report_number", mode="before")
+    @classmethod
+    def _numbered(cls, value: object) -> object:
+        # `report_number: 12` is a number to YAML, and a report number to the auditor who wrote it.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("date", mode="before")
     @classmethod
@@ -228,7 +237,8 @@ def _resolve(decl: ReviewFile, path: str | Path, sha256: str, record: Record, re
     )
     order = {i.id: n for n, i in enumerate(result.indicators)}
     adjustments.sort(key=lambda a: order[a.indicator])
-    return Review(decl.reviewer.strip(), decl.date, str(path), sha256, tuple(adjustments), decisions)
+    unit, number = (v.strip() if v else None for v in (decl.reviewing_unit, decl.report_number))
+    return Review(decl.reviewer.strip(), decl.date, str(path), sha256, tuple(adjustments), decisions, unit, number)
 
 
 def validate_review(
@@ -238,7 +248,15 @@ def validate_review(
 
     `located` adds line numbers from the file at `path`; off when the data has not been written there yet."""
     if not isinstance(data, dict):
-        raise InputError([Problem(display_path(path), "", "顶层应为键值映射（reviewer、date、adjustments、findings）")])
+        raise InputError(
+            [
+                Problem(
+                    display_path(path),
+                    "",
+                    "顶层应为键值映射（reviewer、reviewing_unit、report_number、date、adjustments、findings）",
+                )
+            ]
+        )
     problems: list[tuple[tuple, str]] = []
     try:
         decl: ReviewFile | None = ReviewFile.model_validate(data)
@@ -279,8 +297,8 @@ _HEADER = (
 
 def dump_review(data: dict, record: Record) -> str:
     """Review data as YAML text, keys in the documented order, Chinese kept readable."""
-    order = ("reviewer", "date", "adjustments", "findings")
-    ordered = {k: data[k] for k in order if k in data}
+    order = ("reviewer", "reviewing_unit", "report_number", "date", "adjustments", "findings")
+    ordered = {k: data[k] for k in order if k in data and not (data[k] is None and k in _OPTIONAL_HEAD)}
     # A plain YAML date (2026-12-01), as people write it, rather than a quoted string.
     with contextlib.suppress(KeyError, TypeError, ValueError):
         ordered["date"] = Date.fromisoformat(ordered["date"])

@@ -33,6 +33,7 @@ _UNDECIDED = ""
 _DECISION_OPTIONS = [("未决定", _UNDECIDED)] + [(f"{label}（{code}）", code) for code, label in DECISIONS.items()]
 # The panel's filters: which indicator rows each shows (the row, and whether it has findings of its own).
 FILTERS: dict[str, Callable[[_IndicatorRow, bool], bool]] = {}
+_HEAD_LABELS = {"reviewer": "复核人", "date": "复核日期", "reviewing_unit": "复核单位", "report_number": "报告编号"}
 _FIELD_LABELS = {
     "audited_score": "复核得分",
     "reason": "调整理由",
@@ -141,8 +142,13 @@ class ReviewPanel:
         self.decision_rows = self._decision_rows()
         self.reviewer = w.Text(description="复核人", placeholder="审核人姓名")
         self.date = w.Text(description="复核日期", value=Date.today().isoformat())
+        # For the Word cover and signature block; left empty, they stay blanks to fill by hand.
+        self.unit = w.Text(description="复核单位", placeholder="可不填")
+        self.number = w.Text(description="报告编号", placeholder="可不填")
         self.reviewer.add_class("audit-reviewer")
         self.date.add_class("audit-date")
+        self.unit.add_class("audit-unit")
+        self.number.add_class("audit-number")
         self.summary = w.HTML()
         self.message = w.HTML()
         self.summary.add_class("audit-summary")
@@ -176,7 +182,7 @@ class ReviewPanel:
 
     def _inputs(self) -> list[w.Widget]:
         return (
-            [self.reviewer, self.date]
+            [self.reviewer, self.date, self.unit, self.number]
             + [x for r in self.rows for x in (r.score, r.reason)]
             + [x for d in self.decision_rows for x in (d.decision, d.note)]
         )
@@ -203,7 +209,8 @@ class ReviewPanel:
             ],
             layout=w.Layout(border_bottom="1px solid #999"),
         )
-        body: list[w.Widget] = [title, w.HBox([self.reviewer, self.date]), w.HBox([self.filter, self.shown]), header]
+        head = [w.HBox([self.reviewer, self.date]), w.HBox([self.unit, self.number])]
+        body: list[w.Widget] = [title, *head, w.HBox([self.filter, self.shown]), header]
         by_indicator = self._by_indicator
         for row in self.rows:
             body.append(row.box)
@@ -231,6 +238,8 @@ class ReviewPanel:
             return
         self.reviewer.value = str(data.get("reviewer") or "")
         self.date.value = str(data.get("date") or self.date.value)
+        self.unit.value = str(data.get("reviewing_unit") or "")
+        self.number.value = str(data.get("report_number") or "")
         rows = {r.indicator.id: r for r in self.rows}
         for entry in data.get("adjustments") or []:
             ind = self.record.rubric.indicator(str(entry.get("indicator"))) if isinstance(entry, dict) else None
@@ -267,9 +276,14 @@ class ReviewPanel:
 
     def collect(self) -> dict:
         """The review as the form currently says it, in the review-file shape."""
-        head = {"reviewer": self.reviewer.value.strip(), "date": self.date.value.strip()}
+        head = {
+            "reviewer": self.reviewer.value.strip(),
+            "reviewing_unit": self.unit.value.strip(),
+            "report_number": self.number.value.strip(),
+            "date": self.date.value.strip(),
+        }
         return {
-            **{k: v for k, v in head.items() if v},  # left empty: reported as missing, in words
+            **{k: v for k, v in head.items() if v},  # left empty: missing (reported, in words) or not given
             "adjustments": [e for e in (r.entry() for r in self.rows) if e is not None],
             "findings": [e for e in (d.entry() for d in self.decision_rows) if e is not None],
         }
@@ -278,7 +292,7 @@ class ReviewPanel:
         """A problem's place in the words of the form: the indicator or finding it is about."""
         loc = problem.loc
         if len(loc) < 2 or loc[0] not in ("adjustments", "findings") or not isinstance(loc[1], int):
-            return {"reviewer": "复核人", "date": "复核日期"}.get(problem.field, problem.field)
+            return _HEAD_LABELS.get(problem.field, problem.field)
         entry = data[str(loc[0])][loc[1]]
         field = str(loc[2]) if len(loc) > 2 else ""
         what = _FIELD_LABELS.get(field, field)
