@@ -4,12 +4,13 @@ and a hanging cell, a killed kernel or a dead template failing one notebook only
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from toolkit.batch.kernels import Template
+from toolkit.batch.kernels import ForkProvisioner, Template
 from toolkit.batch.notebook import Executed, Execution, Failed, execute
 from toolkit.core.paths import DEPARTMENT_NOTEBOOK
 from toolkit.report.publish import render_html
@@ -86,6 +87,22 @@ def test_a_hanging_cell_fails_its_notebook_alone(tmp_path):
     assert "超过 3 秒未结束" in failed.message
     assert failed.error_notebook.exists()
     assert isinstance(_run(_notebook(tmp_path / "ok", "x = 1"), tmp_path / "out-ok"), Executed)
+
+
+def test_a_finished_notebook_ends_its_kernel_without_an_interrupt(tmp_path, monkeypatch):
+    # The interrupt jupyter_client sends before every shutdown could land in the kernel's last handler and put
+    # "ERROR | KeyboardInterrupt caught in kernel" in run.log for a department that ran cleanly.
+    sent: list[int] = []
+    real = ForkProvisioner.send_signal
+
+    async def recorded(self, signum):
+        sent.append(signum)
+        await real(self, signum)
+
+    monkeypatch.setattr(ForkProvisioner, "send_signal", recorded)
+    for n in range(2):
+        assert isinstance(_run(_notebook(tmp_path / f"ok{n}", "x = 1"), tmp_path / f"out{n}"), Executed)
+    assert signal.SIGINT not in sent
 
 
 def test_a_killed_kernel_fails_its_notebook_alone(tmp_path):

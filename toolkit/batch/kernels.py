@@ -273,6 +273,15 @@ class WarmKernelManager(AsyncKernelManager):
     client_class = DottedObjectName(f"{__name__}.ReadyClient")
     client_factory = Type(ReadyClient, klass=AsyncKernelClient)
 
+    async def _async_interrupt_kernel(self) -> None:
+        """Interrupt, except as the first step of a shutdown. jupyter_client interrupts every kernel before asking
+        it to shut down, in case a cell still runs; a kernel that has just answered its last request can still be
+        inside that request's handler, and the SIGINT then lands in run.log as "ERROR | KeyboardInterrupt caught
+        in kernel" (a quarter of a run's departments). The shutdown request alone ends an idle kernel; one stuck
+        in a cell cannot answer it and is terminated after half of shutdown_wait_time."""
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
     async def _async_wait(self, pollinterval: float = SHUTDOWN_POLL_SECONDS) -> None:
         await super()._async_wait(min(pollinterval, SHUTDOWN_POLL_SECONDS))
 
