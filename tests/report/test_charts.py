@@ -87,6 +87,17 @@ def test_a_character_outside_the_shipped_font_is_caught(seed_result, drawn):
     assert missing_glyphs(drawn) == {"𠀀"}
 
 
+def test_a_chart_names_the_characters_it_can_only_draw_as_boxes(seed_result):
+    chart = charts.level2_rates(_hostile_labels(seed_result, ("㮾下", "𠀀")))
+    assert chart.missing == "㮾𠀀"  # in code-point order: U+3BBE, U+20000
+    assert "<figcaption>各二级指标得分率（红色为有扣分）（图中的“㮾”、“𠀀”超出自带字体，显示为方框）</figcaption>" in (
+        chart._repr_html_()
+    )
+    assert "超出自带字体" in repr(chart)
+    plain = charts.level2_rates(seed_result)
+    assert plain.missing == "" and "超出自带字体" not in plain._repr_html_()
+
+
 def test_alt_text_states_the_numbers(seed_result, seed_record):
     rates, path, _, budget = _all_charts(seed_result, seed_record)
     assert "资产管理 90.0%" in rates.alt and "8 个二级指标" in rates.alt

@@ -102,3 +102,11 @@ def test_the_same_drawing_gives_the_same_bytes():
         return canvas.png()
 
     assert draw() == draw()
+
+
+def test_a_canvas_knows_which_of_its_characters_the_font_lacks():
+    canvas = Canvas(300, 40)
+    canvas.text(10, 20, "示例㮾下村（虚构）：95.5%")
+    canvas.lines(150, 20, ["😀", "埇桥区"], 9)
+    assert canvas.missing == "㮾😀"  # 埇 is in the shipped font (a place-name character it was chosen to cover)
+    assert Canvas(300, 40).missing == ""

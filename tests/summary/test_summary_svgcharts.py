@@ -3,7 +3,9 @@ scale of the matplotlib version, whole ticks for counts, the same bytes each tim
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +68,19 @@ def test_a_ranking_beyond_n_shows_the_gap_and_both_ends(summary, drawn):
 def test_summary_charts_are_the_same_bytes_each_time(summary):
     for draw in (charts.ranking, charts.grade_distribution, charts.heatmap, charts.deductions, charts.level1):
         assert draw(summary).png == draw(summary).png
+
+
+def test_a_department_name_outside_the_shipped_font_is_named_under_the_charts_that_draw_it(tmp_path):
+    # 㮾 (CJK extension A, in Hunan place names) has no glyph in the shipped font: resvg draws a box, and the
+    # caption says which character that is rather than leaving the reader to guess.
+    shutil.copytree(FIXTURE, tmp_path / "2022")
+    result = tmp_path / "2022" / "demo-cha" / "result.json"
+    data = json.loads(result.read_text(encoding="utf-8"))
+    data["department"] = "示例㮾下局（虚构）"
+    result.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    renamed = Summary.from_folder(tmp_path / "2022")
+    for chart in (charts.ranking(renamed), charts.heatmap(renamed)):
+        assert chart.missing == "㮾"
+        assert "图中的“㮾”超出自带字体，显示为方框" in chart._repr_html_()
+    assert charts.grade_distribution(renamed).missing == ""  # draws no department names
+    assert "超出自带字体" not in charts.ranking(Summary.from_folder(FIXTURE))._repr_html_()

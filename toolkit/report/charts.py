@@ -28,16 +28,25 @@ class Chart:
     png: bytes
     alt: str
     caption: str
+    missing: str = ""  # characters of its texts the shipped font lacks, drawn as boxes (svgchart.Canvas.missing)
+
+    @property
+    def legend(self) -> str:
+        """The caption, and which characters the chart could only draw as boxes (the alt text has them all)."""
+        if not self.missing:
+            return self.caption
+        chars = "、".join(f"“{ch}”" for ch in self.missing)
+        return f"{self.caption}（图中的{chars}超出自带字体，显示为方框）"
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
         return (
             f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}">'
-            f"<figcaption>{html.escape(self.caption)}</figcaption></figure>"
+            f"<figcaption>{html.escape(self.legend)}</figcaption></figure>"
         )
 
     def __repr__(self) -> str:
-        return f"图：{self.caption}（{self.alt}）"
+        return f"图：{self.legend}（{self.alt}）"
 
 
 _BLUE, _GREY, _RED, _GREEN, _NAVY = "#2f5d8a", "#d9d9d9", "#c0392b", "#4a8f5a", "#1d3b5a"
@@ -76,8 +85,8 @@ def level2_rates(result: Result) -> Chart:
             plot.marker(row, float(g.audited_rate * 100))
     alt = _rates_alt(groups, rates, [g for g, flag in zip(groups, flags) if flag])
     if changed:
-        return Chart(plot.png(), alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
-    return Chart(plot.png(), alt, "各二级指标得分率（红色为有扣分）")
+        return Chart(plot.png(), alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）", plot.missing)
+    return Chart(plot.png(), alt, "各二级指标得分率（红色为有扣分）", plot.missing)
 
 
 def _rates_alt(groups: tuple[GroupResult, ...], rates: list[float], changed: list[GroupResult]) -> str:
@@ -120,8 +129,8 @@ def deduction_path(result: Result) -> Chart:
         _review_bars(plot, review, levels, len(steps) + 2, result.final_total)
     alt = _path_alt(result, full, steps, review)
     if review:
-        return Chart(plot.png(), alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
-    return Chart(plot.png(), alt, "扣分路径：从满分到总分")
+        return Chart(plot.png(), alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分", plot.missing)
+    return Chart(plot.png(), alt, "扣分路径：从满分到总分", plot.missing)
 
 
 def _signed(change: Decimal) -> str:
@@ -196,7 +205,7 @@ def budget_composition(components: dict[str, Decimal], total: Decimal) -> Chart:
         for name, amount in components.items()
     )
     alt = f"堆叠条形图：总预算 {total:,.2f} 万元，其中{parts}。"
-    return Chart(plot.png(), alt, "预算构成")
+    return Chart(plot.png(), alt, "预算构成", plot.missing)
 
 
 FAR_EXCEEDED = Decimal("1.3")  # actual ÷ target from which a target looks set too low (指标值设置偏低)
@@ -242,9 +251,9 @@ def achievement(result: Result, far: Decimal = FAR_EXCEEDED) -> Chart:
         plot.value(row, pc, f"{pc:.1f}%", halo=True)
     if not items:
         plot.note("无可计算完成率的定量指标")
-        return Chart(plot.png(), "横向条形图：没有可计算完成率的定量指标。", "目标完成率")
+        return Chart(plot.png(), "横向条形图：没有可计算完成率的定量指标。", "目标完成率", plot.missing)
     caption = f"目标完成率（红色为未达成，斜线为超过 {fmt(far * 100)}%，虚线为 100% 目标线）"
-    return Chart(plot.png(), _achievement_alt(items, far), caption)
+    return Chart(plot.png(), _achievement_alt(items, far), caption, plot.missing)
 
 
 def _achievement_alt(items: list[tuple[str, Decimal]], far: Decimal) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import resvg_py
 
-from toolkit.report.webfont import FONT_PATH
+from toolkit.report.webfont import FONT_PATH, uncovered
 
 DPI = 200
 FAMILY = "Noto Sans SC"  # the shipped font's family name
@@ -110,6 +110,7 @@ class Canvas:
     def __init__(self, width: float, height: float) -> None:
         self.width, self.height = width, height
         self._parts: list[str] = []
+        self._texts: list[str] = []
 
     def rect(self, x: float, y: float, w: float, h: float, fill: str, hatch: bool = False) -> None:
         """A filled box (negative sizes extend left or up), with white diagonal hatching over it if asked."""
@@ -162,6 +163,7 @@ class Canvas:
     ) -> None:
         """One line of text whose middle is at height y (its baseline is 0.36 em lower), turned `angle` degrees
         about (x, y); `halo` rims it in white, so it stays legible across a line."""
+        self._texts.append(text)
         turn = f' transform="rotate({angle:g} {x:.2f} {y:.2f})"' if angle else ""
         rim = f' stroke="{WHITE}" stroke-width="2.5" paint-order="stroke"' if halo else ""
         self._parts.append(
@@ -200,6 +202,11 @@ class Canvas:
 
     def png(self) -> bytes:
         return rasterise(self.svg(), self.width)
+
+    @property
+    def missing(self) -> str:
+        """The characters of its texts that the shipped font lacks: resvg draws each as a box."""
+        return uncovered("".join(self._texts))
 
 
 def legend_width(keys: Sequence[Key]) -> float:
@@ -327,6 +334,10 @@ class RowPlot:
         self.canvas.line(self.left, self.bottom, self.right, self.bottom)
         return self.canvas.png()
 
+    @property
+    def missing(self) -> str:
+        return self.canvas.missing
+
 
 class ColumnPlot:
     """Vertical bars, one slot per label from the left, along a y axis from `lo` to above `top`.
@@ -433,3 +444,7 @@ class ColumnPlot:
         self.canvas.line(self.left, self.top, self.left, self.bottom)
         self.canvas.line(self.left, self.bottom, self.right, self.bottom)
         return self.canvas.png()
+
+    @property
+    def missing(self) -> str:
+        return self.canvas.missing
