@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import signal
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from toolkit.batch.kernels import ForkProvisioner, Template
+from toolkit.batch.kernels import SOCKET_PATH_MAX, ForkProvisioner, Template
 from toolkit.batch.notebook import Executed, Execution, Failed, execute
 from toolkit.core.paths import DEPARTMENT_NOTEBOOK
 from toolkit.report.publish import render_html
@@ -126,6 +127,22 @@ def test_a_warm_kernel_listens_on_sockets_of_its_own_not_on_tcp_ports(tmp_path):
     assert transport == "ipc"
     assert Path(sockets).name.startswith("audit-kernel-")
     assert not list(Path(sockets).parent.glob(Path(sockets).name + "-*")), "the manager removes its socket files"
+
+
+def test_a_temporary_folder_too_deep_for_a_unix_socket_leaves_the_kernel_on_tcp(tmp_path, monkeypatch):
+    # sockaddr_un holds 108 bytes: under a deeper TMPDIR the socket could not be bound and the kernel would die.
+    deep = tmp_path / ("d" * 40) / ("e" * 40)
+    deep.mkdir(parents=True)
+    assert len(str(deep / "audit-kernel-")) + 36 >= SOCKET_PATH_MAX  # + a kernel id (a uuid4)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    probe = _notebook(
+        tmp_path / "nb",
+        "from ipykernel.kernelapp import IPKernelApp\napp = IPKernelApp.instance()\nprint(app.transport, app.ip)",
+    )
+    done = _run(probe, tmp_path / "out")
+    assert isinstance(done, Executed), done
+    assert done.notebook.cells[1].outputs[0]["text"].split() == ["tcp", "127.0.0.1"]
+    assert not list(deep.glob("audit-kernel-*"))
 
 
 def test_a_template_that_died_is_started_again(tmp_path):
