@@ -14,11 +14,21 @@ import base64
 import html
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from toolkit.core.numbers import fmt
 from toolkit.core.result import Adjustment, GroupResult, IndicatorResult, Result
 from toolkit.core.targets import ratio
 from toolkit.report.svgchart import INK, VALUE, ColumnPlot, Key, RowPlot
+
+
+class Drawing(Protocol):
+    """What svgchart's Canvas, RowPlot and ColumnPlot have in common: a finished drawing."""
+
+    def png(self) -> bytes: ...
+
+    @property
+    def missing(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,12 @@ class Chart:
     alt: str
     caption: str
     missing: str = ""  # characters of its texts the shipped font lacks, drawn as boxes (svgchart.Canvas.missing)
+
+    @classmethod
+    def drawn(cls, drawing: Drawing, alt: str, caption: str) -> Chart:
+        """The chart of a finished drawing (an svgchart Canvas or plot): its PNG, and the characters it drew as
+        boxes."""
+        return cls(drawing.png(), alt, caption, drawing.missing)
 
     @property
     def legend(self) -> str:
@@ -85,8 +101,8 @@ def level2_rates(result: Result) -> Chart:
             plot.marker(row, float(g.audited_rate * 100))
     alt = _rates_alt(groups, rates, [g for g, flag in zip(groups, flags) if flag])
     if changed:
-        return Chart(plot.png(), alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）", plot.missing)
-    return Chart(plot.png(), alt, "各二级指标得分率（红色为有扣分）", plot.missing)
+        return Chart.drawn(plot, alt, "各二级指标得分率（红色为有扣分，◆ 为复核后得分率）")
+    return Chart.drawn(plot, alt, "各二级指标得分率（红色为有扣分）")
 
 
 def _rates_alt(groups: tuple[GroupResult, ...], rates: list[float], changed: list[GroupResult]) -> str:
@@ -129,8 +145,8 @@ def deduction_path(result: Result) -> Chart:
         _review_bars(plot, review, levels, len(steps) + 2, result.final_total)
     alt = _path_alt(result, full, steps, review)
     if review:
-        return Chart(plot.png(), alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分", plot.missing)
-    return Chart(plot.png(), alt, "扣分路径：从满分到总分", plot.missing)
+        return Chart.drawn(plot, alt, "扣分路径：从满分到自评总分，再经复核调整到复核总分")
+    return Chart.drawn(plot, alt, "扣分路径：从满分到总分")
 
 
 def _signed(change: Decimal) -> str:
@@ -205,7 +221,7 @@ def budget_composition(components: dict[str, Decimal], total: Decimal) -> Chart:
         for name, amount in components.items()
     )
     alt = f"堆叠条形图：总预算 {total:,.2f} 万元，其中{parts}。"
-    return Chart(plot.png(), alt, "预算构成", plot.missing)
+    return Chart.drawn(plot, alt, "预算构成")
 
 
 FAR_EXCEEDED = Decimal("1.3")  # actual ÷ target from which a target looks set too low (指标值设置偏低)
@@ -251,9 +267,9 @@ def achievement(result: Result, far: Decimal = FAR_EXCEEDED) -> Chart:
         plot.value(row, pc, f"{pc:.1f}%", halo=True)
     if not items:
         plot.note("无可计算完成率的定量指标")
-        return Chart(plot.png(), "横向条形图：没有可计算完成率的定量指标。", "目标完成率", plot.missing)
+        return Chart.drawn(plot, "横向条形图：没有可计算完成率的定量指标。", "目标完成率")
     caption = f"目标完成率（红色为未达成，斜线为超过 {fmt(far * 100)}%，虚线为 100% 目标线）"
-    return Chart(plot.png(), _achievement_alt(items, far), caption, plot.missing)
+    return Chart.drawn(plot, _achievement_alt(items, far), caption)
 
 
 def _achievement_alt(items: list[tuple[str, Decimal]], far: Decimal) -> str:

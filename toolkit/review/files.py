@@ -40,7 +40,6 @@ _MISSING = {
     "reviewer": "缺少复核人（reviewer）",
     "date": "缺少复核日期（date），如 2026-12-01",
 }
-_OPTIONAL_HEAD = ("reviewing_unit", "report_number")  # for the Word cover; left out of the file when not given
 DECISIONS = {d.value: d.verb for d in Decision}  # what the panel offers
 
 
@@ -298,7 +297,7 @@ _HEADER = (
 def dump_review(data: dict, record: Record) -> str:
     """Review data as YAML text, keys in the documented order, Chinese kept readable."""
     order = ("reviewer", "reviewing_unit", "report_number", "date", "adjustments", "findings")
-    ordered = {k: data[k] for k in order if k in data and not (data[k] is None and k in _OPTIONAL_HEAD)}
+    ordered = {k: data[k] for k in order if k in data}
     # A plain YAML date (2026-12-01), as people write it, rather than a quoted string.
     with contextlib.suppress(KeyError, TypeError, ValueError):
         ordered["date"] = Date.fromisoformat(ordered["date"])

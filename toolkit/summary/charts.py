@@ -85,7 +85,7 @@ def ranking(summary: Summary, n: int = MAX_BARS) -> Chart:
             plot.bar(row, 0, score, colour)
             plot.value(row, score, f"{score:.2f}")
     caption = "部门得分排名" + ("" if not gap else f"（前后各 {n // 2} 名，完整排名见下表）")
-    return Chart(plot.png(), _ranking_alt(summary, n if gap else None), caption, plot.missing)
+    return Chart.drawn(plot, _ranking_alt(summary, n if gap else None), caption)
 
 
 def _ranking_labels(shown: pd.DataFrame, grouped: bool) -> list[str]:
@@ -132,7 +132,7 @@ def grade_distribution(summary: Summary) -> Chart:
         plot.bar(slot, 0, float(count), _grade_colour(summary, grade))
         plot.value(slot, float(count), text, 9.0)
     parts = "；".join(f"{g} {c} 个（{s:.1f}%）" for g, c, s in dist.itertuples(index=False))
-    return Chart(plot.png(), f"柱状图：{summary.count} 个部门的评价等级分布：{parts}。", "等级分布", plot.missing)
+    return Chart.drawn(plot, f"柱状图：{summary.count} 个部门的评价等级分布：{parts}。", "等级分布")
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
     indicator = summary.levels[-1]
     columns, note = _heatmap_columns(summary, summary.matrix, n)
     rows = [short(summary.indicator_labels[i], 16) for i in summary.matrix.index]
-    png, missing = _draw_heatmap(columns, rows, f"各{indicator}得分率（%）" + (f"\n{note}" if note else ""))
+    drawing = _draw_heatmap(columns, rows, f"各{indicator}得分率（%）" + (f"\n{note}" if note else ""))
     weakest = summary.weakest_indicators(5).to_dict("records")
     parts = "；".join(f"{r[indicator]} 平均 {r['平均得分率（%）']:.1f}%，{r['扣分部门数']} 个部门扣分" for r in weakest)
     alt = (
@@ -172,7 +172,7 @@ def heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
         f"灰色为不适用，满分格不标数字。全体平均得分率最低的指标：{parts or '无（全部满分）'}。"
     )
     caption = f"各{indicator}得分率热力图" + (f"（{note}；完整矩阵见 summary.xlsx 的指标明细）" if note else "")
-    return Chart(png, alt, caption, missing)
+    return Chart.drawn(drawing, alt, caption)
 
 
 def level1_heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
@@ -180,7 +180,7 @@ def level1_heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
     level1 = summary.levels[0]
     matrix = summary.target_level1
     columns, note = _heatmap_columns(summary, matrix, n)
-    png, missing = _draw_heatmap(
+    drawing = _draw_heatmap(
         columns, list(matrix.index), f"目标对照表单位各{level1}得分率（%）" + (f"\n{note}" if note else "")
     )
     means = matrix.mean(axis=1)
@@ -190,7 +190,7 @@ def level1_heatmap(summary: Summary, n: int = MAX_COLUMNS) -> Chart:
         f"颜色越红得分率越低，满分格不标数字。各{level1}平均：{parts}。"
     )
     caption = f"目标对照表单位{level1}得分率热力图（三级指标由各单位自定，按{level1}对比）"
-    return Chart(png, alt, caption, missing)
+    return Chart.drawn(drawing, alt, caption)
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def _heatmap_grid(columns: Sequence[str], rows: Sequence[str], title: Sequence[s
     return _Grid(left, top, cell, pitch, turned, band, width, bottom + PAD)
 
 
-def _draw_heatmap(columns: list[tuple[str, pd.Series]], rows: list[str], title: str) -> tuple[bytes, str]:
+def _draw_heatmap(columns: list[tuple[str, pd.Series]], rows: list[str], title: str) -> Canvas:
     """Cells coloured by score rate (grey when not applicable), the rate in every cell short of full marks, row
     and column labels, and a colour bar of the scale."""
     data = np.array([col.to_numpy(dtype=float) for _, col in columns]).T.reshape(len(rows), len(columns))
@@ -254,7 +254,7 @@ def _draw_heatmap(columns: list[tuple[str, pd.Series]], rows: list[str], title: 
             canvas.text(x, y, f"{v:.0f}", CELL_TEXT, "middle", WHITE if v < 25 else INK)
     _heatmap_labels(canvas, grid, labels, rows)
     _colour_bar(canvas, grid.x(len(labels)) + 10, grid.top, max(grid.pitch * len(rows), _BAR_HEIGHT))
-    return canvas.png(), canvas.missing
+    return canvas
 
 
 def _heatmap_labels(canvas: Canvas, grid: _Grid, columns: Sequence[str], rows: Sequence[str]) -> None:
@@ -321,9 +321,7 @@ def deductions(summary: Summary, n: int = 10) -> Chart:
         plot.note("无扣分")
     counts = zip(table[indicator], table["扣分部门数"], table["扣分合计"])
     parts = "；".join(f"{name} {count} 个部门扣分，合计 {lost:.2f} 分" for name, count, lost in counts)
-    return Chart(
-        plot.png(), f"横向条形图：扣分部门数最多的{indicator}：{parts or '无扣分'}。", "最常扣分的指标", plot.missing
-    )
+    return Chart.drawn(plot, f"横向条形图：扣分部门数最多的{indicator}：{parts or '无扣分'}。", "最常扣分的指标")
 
 
 def level1(summary: Summary) -> Chart:
@@ -355,7 +353,7 @@ def level1(summary: Summary) -> Chart:
         f"最低 {r['最低得分率（%）']:.1f}%，最高 {r['最高得分率（%）']:.1f}%"
         for r in comparison.to_dict("records")
     )
-    return Chart(plot.png(), f"箱线图：各{level1}的部门得分率分布：{parts}。", f"{level1}得分率对比", plot.missing)
+    return Chart.drawn(plot, f"箱线图：各{level1}的部门得分率分布：{parts}。", f"{level1}得分率对比")
 
 
 def _box(plot: RowPlot, row: int, values: np.ndarray, fliers: bool) -> None:
