@@ -14,7 +14,7 @@ from toolkit.core.paths import PACKAGE_DIR, PROJECT_DIR
 KEY_PACKAGES = (
     "pandas",
     "matplotlib",
-    "resvg-py",  # rasterises the department charts: its version can change their PNG bytes
+    "resvg",  # rasterises the department charts: its version can change their PNG bytes
     "papermill",
     "nbconvert",
     "nbformat",
