@@ -295,27 +295,25 @@ class WarmKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
 
-class _SavedOnce(NotebookExecutionManager):
-    """Writes the executed notebook once, when it is complete, instead of at every cell's start and end: about
-    sixty full JSON writes per notebook otherwise, a quarter of the worker's CPU."""
+class _SavedOnFailure(NotebookExecutionManager):
+    """Writes the executed notebook only when the engine itself fails (a cell past its time limit, a kernel that
+    died): papermill writes the notebook once it has run, error banner and all, but not when the engine raises,
+    and then this write is what leaves the error notebook. Not at every cell's start and end: about sixty full
+    JSON writes per notebook otherwise, a quarter of the worker's CPU."""
 
-    _complete = False
+    failed = False
 
     def save(self, **kwargs: Any) -> None:
-        if self._complete:
+        if self.failed:
             super().save(**kwargs)
-
-    def notebook_complete(self, **kwargs: Any) -> None:
-        self._complete = True
-        super().notebook_complete(**kwargs)
 
 
 class WarmEngine(NBClientEngine):
-    """papermill's nbclient engine on warm kernels, saving the notebook once (papermill `engine_name=ENGINE`)."""
+    """papermill's nbclient engine on warm kernels, leaving the one write to papermill (`engine_name=ENGINE`)."""
 
     @classmethod
     def execute_notebook(cls, nb: Any, kernel_name: str, output_path: str | None = None, **kwargs: Any) -> Any:
-        manager = _SavedOnce(
+        manager = _SavedOnFailure(
             nb,
             output_path=output_path,
             progress_bar=kwargs.pop("progress_bar", False),
@@ -325,6 +323,9 @@ class WarmEngine(NBClientEngine):
         manager.notebook_start()
         try:
             cls.execute_managed_notebook(manager, kernel_name, kernel_manager_class=WarmKernelManager, **kwargs)
+        except BaseException:
+            manager.failed = True
+            raise
         finally:
             manager.cleanup_pbar()
             manager.notebook_complete()

@@ -110,7 +110,8 @@ class Failed:
 
 @dataclass(frozen=True)
 class Executed:
-    """A notebook that ran to the end, read back with fixed cell ids; nothing published yet."""
+    """A notebook that ran to the end, as papermill returned it (and wrote it), with fixed cell ids; nothing
+    published yet."""
 
     execution: Execution
     notebook: NotebookNode
@@ -127,7 +128,6 @@ class Publication:
 def execute(execution: Execution) -> Executed | Failed:
     """Run the notebook; on an error in a cell, a cell past the time limit or a kernel that died, leave it as
     the error notebook and say why in one line."""
-    import nbformat
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -136,7 +136,7 @@ def execute(execution: Execution) -> Executed | Failed:
 
     execution.out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
+        nb = papermill.execute_notebook(
             str(execution.notebook),
             str(execution.partial),
             parameters=dict(execution.parameters),
@@ -157,7 +157,6 @@ def execute(execution: Execution) -> Executed | Failed:
     except BaseException:  # no kernel, a full disk: a half-written partial must not stay behind
         execution.partial.unlink(missing_ok=True)
         raise
-    nb = nbformat.read(str(execution.partial), as_version=4)
     stable_ids(nb)
     return Executed(execution, nb)
 
