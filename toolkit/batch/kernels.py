@@ -378,7 +378,7 @@ def preload() -> None:
     try:
         for name in PRELOAD:
             compile_templates(importlib.import_module(name))
-        from toolkit.report.svgchart import fonts
+        from toolkit.report.raster import fonts
         from toolkit.report.webfont import coverage
 
         coverage()  # every chart asks which of its characters the font lacks: its character map is read here, once

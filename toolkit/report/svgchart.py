@@ -3,14 +3,12 @@
 Why not matplotlib: laying a figure out (ticks, texts, the second draw that bbox_inches="tight" needs) cost
 0.6–0.8 CPU-seconds per department notebook, for charts that are a few bars and texts. Here the layout is
 computed directly from the texts a chart holds, and resvg rasterises the SVG in a few hundredths of a second.
-The binding is `resvg` (resvg 0.47 and its PNG encoder): at the same 200 dpi it takes 0.11 CPU-s for a department's
-three charts where `resvg-py` (resvg 0.45) took 0.29, and it keeps the font loaded between charts.
 
-Coordinates are points (1/72 inch), so font sizes are the printed ones; the PNG has DPI pixels per inch and
-states it in a pHYs chunk (a 7.5-inch chart is 1,500 pixels wide). Texts are measured by estimate, erring wide:
-a CJK, fullwidth or ambiguous-width character is 1 em, a Latin one 0.6 em (0.4 for narrow ones, 0.95 for broad
-ones); margins and axis ranges are made from the widest text, so nothing is clipped. Only the shipped Noto Sans SC
-is used, never a system font, and no id or date goes into the SVG: the same chart gives the same bytes anywhere.
+Coordinates are points (1/72 inch), so font sizes are the printed ones; toolkit.report.raster makes the PNG.
+Texts are measured by estimate, erring wide: a CJK, fullwidth or ambiguous-width character is 1 em, a Latin one
+0.6 em (0.4 for narrow ones, 0.95 for broad ones); margins and axis ranges are made from the widest text, so
+nothing is clipped. Only the shipped Noto Sans SC is used, never a system font, and no id or date goes into the SVG:
+the same chart gives the same bytes anywhere.
 Every text is escaped and drawn as written (`$x^2$` stays `$x^2$`).
 """
 
@@ -19,19 +17,13 @@ from __future__ import annotations
 import html
 import math
 import re
-import struct
 import unicodedata
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
-import resvg
-from resvg import usvg
+from toolkit.report.raster import rasterise
+from toolkit.report.webfont import uncovered
 
-from toolkit.report.webfont import FONT_PATH, uncovered
-
-DPI = 200
 FAMILY = "Noto Sans SC"  # the shipped font's family name
 INK, AXIS, WHITE = "#222222", "#333333", "#ffffff"
 PAD, TICK, GAP = 8.0, 3.5, 3.0  # canvas edge to any drawing; tick length; bar end to its value text
@@ -92,28 +84,6 @@ class Key:
     colour: str
     hatch: bool = False
     marker: bool = False
-
-
-@cache
-def fonts() -> usvg.Options:
-    """resvg's options with the shipped font loaded (and no system font), once per process: a warm kernel's
-    template loads it before forking, so no kernel reads the 6 MB font file again."""
-    options = usvg.Options.default()
-    options.load_font_file(str(FONT_PATH))
-    return options
-
-
-def rasterise(svg: str, width: float) -> bytes:
-    """The SVG, `width` points wide, as a PNG at DPI on white, its resolution stated in a pHYs chunk."""
-    tree = usvg.Tree.from_str(svg, fonts())
-    wide, high = tree.int_size()
-    scale = round(width * DPI / 72) / wide
-    size = (round(wide * scale), round(high * scale))
-    png = bytes(resvg.render(tree, (scale, 0.0, 0.0, 0.0, scale, 0.0), bg_size=size, bg_color=(255, 255, 255, 255)))
-    per_metre = round(DPI / 0.0254)
-    data = struct.pack(">IIB", per_metre, per_metre, 1)
-    chunk = struct.pack(">I", len(data)) + b"pHYs" + data + struct.pack(">I", zlib.crc32(b"pHYs" + data))
-    return png[:33] + chunk + png[33:]  # right after IHDR (8-byte signature, 25-byte chunk), as PNG requires
 
 
 class Canvas:
