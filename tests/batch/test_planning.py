@@ -57,6 +57,23 @@ def test_an_unchanged_department_is_skipped_without_loading_its_record(published
     assert [(o.status, o.total, o.code) for o in work.known] == [(Status.SKIPPED, 94.2, "huangpu-zwsj")]
 
 
+def test_a_changed_department_in_a_folder_of_its_own_is_planned_without_loading_its_record(
+    published, tmp_path, monkeypatch
+):
+    """Its kernel validates it, once: the plan places it by the year and code its first lines give."""
+    params, _ = published
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a record its kernel validates must not be loaded here too")
+
+    monkeypatch.setattr(planning, "place", no_loading)
+    work = plan([params / "seed.yaml"], tmp_path / "fresh", force=False, formats=FORMATS)
+    assert work.known == []
+    [job] = work.jobs
+    assert job.out_dir == tmp_path / "fresh" / "2022" / "huangpu-zwsj"
+    assert job.fingerprint is not None and not job.fingerprint.is_current()
+
+
 def test_an_unchanged_run_imports_no_record_model(published):
     # What keeps the unchanged run under a second for hundreds of departments: no pydantic, pandas or notebook
     # machinery is imported at all. Run in a fresh interpreter, as the command is.
@@ -106,7 +123,7 @@ def test_a_second_record_of_a_published_department_fails_both(published, tmp_pat
     assert "twin.yaml" in failed["seed.yaml"].message and "seed.yaml" in failed["twin.yaml"].message
 
 
-def test_the_fork_server_is_started_once_when_a_record_must_be_loaded_and_never_when_none_must(published, tmp_path):
+def test_the_fork_server_is_started_once_when_a_department_must_run_and_never_when_none_must(published, tmp_path):
     params, out = published
     calls: list[int] = []
     plan([params / "seed.yaml"], out, force=False, formats=FORMATS, loading=lambda: calls.append(1))

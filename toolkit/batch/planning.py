@@ -48,7 +48,8 @@ _HEAD_BYTES = 64 * 1024  # a rubric says so in its first lines; a record is neve
 
 @dataclass(frozen=True)
 class Job:
-    """One department to execute in a worker; `fingerprint` is None for a record that does not load."""
+    """One department to execute in a worker; `fingerprint` is None for a record the plan loaded and found
+    unusable (one it placed by its header alone is validated in its kernel)."""
 
     record_path: Path
     out_dir: Path
@@ -243,34 +244,55 @@ def plan(
     Two records of one department and year would publish into one folder, the winner changing from run to
     run: both fail, naming each other, and neither is run. `loading`: see _placed."""
     headers = {path: _header(path, out_root, rubric) for path in record_paths}
-    unchanged, loaded = _placed(record_paths, headers, out_root, force, rubric, formats, loading)
+    unchanged, named, loaded = _placed(record_paths, headers, out_root, force, rubric, formats, loading)
     folders: dict[Path, list[tuple[Path, Record | None]]] = {}
     for path, (record, out_dir) in loaded.items():
         folders.setdefault(out_dir, []).append((path, record))
-    jobs, known = [], []
+    jobs: list[Job] = []
+    known: list[Outcome] = []
     for path in record_paths:
         if path in unchanged and (previous := previous_result(unchanged[path])) is not None:
             known.append(outcome_from(previous, path, _SKIPPED, unchanged[path]))
+            continue
+        header = headers[path]
+        rubric_path = header.rubric if header is not None else None
+        if path in named:  # validated once, in its kernel
+            jobs.append(Job(path, named[path], _fingerprint(path, rubric_path, named[path], formats), rubric, formats))
             continue
         # (an unchanged department's result.json that went since _unchanged read it: planned the full way)
         record, out_dir = loaded[path] if path in loaded else place(path, out_root, rubric)
         shared = folders.get(out_dir, [])
         others = [(p, r) for p, r in shared if p.resolve() != path.resolve()] if len(shared) > 1 else []
-        if record is None:
-            # Its error notebook must not land in the folder of another record's department.
-            jobs.append(Job(path, out_root / "invalid" / path.stem if others else out_dir, None, rubric, formats))
-            continue
-        if twins := [p for p, r in others if r is not None]:
-            known.append(_duplicate(path, record, out_dir, twins))
-            continue
-        header = headers[path]
-        fingerprint = _fingerprint(path, header.rubric if header is not None else None, out_dir, formats)
-        previous = previous_result(out_dir) if not force and fingerprint.is_current() else None
-        if previous is not None:
-            known.append(outcome_from(previous, path, _SKIPPED, out_dir))
+        planned = _loaded_job(path, record, out_dir, others, out_root, force, rubric, rubric_path, formats)
+        if isinstance(planned, Job):
+            jobs.append(planned)
         else:
-            jobs.append(Job(path, out_dir, fingerprint, rubric, formats))
+            known.append(planned)
     return Plan(jobs, known)
+
+
+def _loaded_job(
+    path: Path,
+    record: Record | None,
+    out_dir: Path,
+    others: list[tuple[Path, Record | None]],
+    out_root: Path,
+    force: bool,
+    rubric: str | None,
+    rubric_path: Path | None,
+    formats: tuple[str, ...],
+) -> Job | Outcome:
+    """A loaded record's job, or its known outcome: a duplicate of another record's folder, or unchanged."""
+    if record is None:
+        # Its error notebook must not land in the folder of another record's department.
+        return Job(path, out_root / "invalid" / path.stem if others else out_dir, None, rubric, formats)
+    if twins := [p for p, r in others if r is not None]:
+        return _duplicate(path, record, out_dir, twins)
+    fingerprint = _fingerprint(path, rubric_path, out_dir, formats)
+    previous = previous_result(out_dir) if not force and fingerprint.is_current() else None
+    if previous is not None:
+        return outcome_from(previous, path, _SKIPPED, out_dir)
+    return Job(path, out_dir, fingerprint, rubric, formats)
 
 
 def _placed(
@@ -281,22 +303,29 @@ def _placed(
     rubric: str | None,
     formats: tuple[str, ...],
     loading: Callable[[], None] | None,
-) -> tuple[dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
-    """The unchanged records with the folder each alone claims, and every other record loaded (validated) and
-    placed. Two unchanged records in one folder, or a changed record placed in an unchanged one's, are all
-    loaded: they then fail as duplicates, as they would when every record is loaded. `loading` is called once
-    before the first record is loaded, when there is one."""
+) -> tuple[dict[Path, Path], dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
+    """Where each record goes, validating as few as it can: the unchanged records with the folder each alone
+    claims; the changed records whose header names a folder no other record's header names, with that folder
+    (validated in their kernel, once: a record that then does not load fails there, in the folder
+    _where_broken gives it too); and every other record loaded (validated) and placed. Records that would
+    share a folder are all loaded, and fail as duplicates, as they would when every record is loaded.
+    `loading` is called once, before the first record is loaded, when some record is not unchanged (it starts
+    the workers' fork server, whose imports then overlap the rest of the plan)."""
     found = {} if force else {path: _unchanged(path, headers[path], formats) for path in record_paths}
     claims = Counter(folder for folder in found.values() if folder is not None)
     unchanged = {p: folder for p, folder in found.items() if folder is not None and claims[folder] == 1}
     if loading is not None and len(unchanged) < len(record_paths):
         loading()
-    loaded = {p: place(p, out_root, rubric) for p in record_paths if p not in unchanged}
+    by_header = {p: h.folder for p, h in headers.items() if h is not None and h.folder is not None}
+    headed = Counter(by_header.values())
+    named = {p: f for p, f in by_header.items() if p not in unchanged and headed[f] == 1}
+    loaded = {p: place(p, out_root, rubric) for p in record_paths if p not in unchanged and p not in named}
     crowded = {out_dir for _, out_dir in loaded.values()}
-    for path in [p for p, folder in unchanged.items() if folder in crowded]:
+    for path in [p for p, folder in {**unchanged, **named}.items() if folder in crowded]:
         loaded[path] = place(path, out_root, rubric)
-        del unchanged[path]
-    return unchanged, loaded
+        unchanged.pop(path, None)
+        named.pop(path, None)
+    return unchanged, named, loaded
 
 
 def _duplicate(path: Path, record: Record, out_dir: Path, twins: list[Path]) -> Outcome:
