@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from toolkit.batch.fingerprint import Fingerprint
+from toolkit.batch.header import Header, read_header
 from toolkit.batch.notebook import Kind, Status, StepResult
 from toolkit.batch.provenance import toolkit_fingerprint
 from toolkit.core.paths import (
@@ -26,11 +25,7 @@ from toolkit.core.paths import (
     PARAMS_DIR,
     REVIEW_SUFFIX,
     RUBRIC_SCHEMA,
-    YEAR_MAX,
-    YEAR_MIN,
-    code_problem,
     review_path_for,
-    rubric_file,
 )
 from toolkit.core.problems import display_path
 from toolkit.summary.roster import RESULT_FILE
@@ -42,7 +37,6 @@ FINGERPRINT_FILE = ".fingerprint"
 _SKIPPED = StepResult(Status.SKIPPED, "输入未变化")
 PUBLISHED = ("audit.html", RESULT_FILE)  # a department is current only while both are there
 _RUBRIC_MARK = re.compile(rf"^schema:\s*['\"]?{re.escape(RUBRIC_SCHEMA)}\b|^tree:", re.MULTILINE)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
 _HEAD_BYTES = 64 * 1024  # a rubric says so in its first lines; a record is never read whole here
 
 
@@ -154,29 +148,6 @@ def place(record_path: Path, out_root: Path, rubric: str | None) -> tuple[Record
     return record, out_root / str(record.year) / record.department.code
 
 
-@dataclass(frozen=True)
-class _Header:
-    """What the first lines of a record say about where it goes, read as plain YAML (no validation)."""
-
-    folder: Path | None  # <year>/<code> when both could name a folder, else None
-    rubric: Path | None  # the rubric file it is checked against, None when its reference names none
-
-
-def _header(record_path: Path, out_root: Path, rubric: str | None) -> _Header | None:
-    """The record's year, code and rubric file as written; None when the file is not a YAML mapping of them."""
-    try:
-        data = yaml.load(record_path.read_bytes(), Loader=_LOADER)
-        year, code = data["year"], data["department"]["code"]
-        ref = rubric if rubric is not None else data.get("rubric")
-    except Exception:  # any unreadable shape: the record is loaded (and its problems reported) the full way
-        return None
-    # Only a year and a code the record check would accept name a folder: a 300-digit year or a code of
-    # summary.html must not become a path (too long for the file system, or a file of the summary).
-    fits = isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX and isinstance(code, str) and not code_problem(code)
-    named = rubric_file(ref, record_path.parent if rubric is None else None) if isinstance(ref, str) and ref else None
-    return _Header(out_root / str(year) / code if fits else None, named)
-
-
 def _fingerprint(record_path: Path, rubric: Path | None, out_dir: Path, formats: tuple[str, ...]) -> Fingerprint:
     """What a department's outputs are made from: its record and review, the rubric file, the notebook, the
     toolkit (its code and built-in rubrics); current while result.json and the report in every format asked for
@@ -196,7 +167,7 @@ def _fingerprint(record_path: Path, rubric: Path | None, out_dir: Path, formats:
     return Fingerprint.of(inputs, out_dir / FINGERPRINT_FILE, [out_dir / name for name in sorted(published)])
 
 
-def _unchanged(record_path: Path, header: _Header | None, formats: tuple[str, ...]) -> Path | None:
+def _unchanged(record_path: Path, header: Header | None, formats: tuple[str, ...]) -> Path | None:
     """The folder of a department whose inputs are those of its last published run, or None. Nothing is
     validated: a record whose bytes, rubric file, review, notebook and toolkit all hash as they did when its
     department was published would validate as it did then."""
@@ -211,7 +182,7 @@ def _unchanged(record_path: Path, header: _Header | None, formats: tuple[str, ..
 
 def _where_broken(record_path: Path, out_root: Path) -> Path:
     """An output folder for a record that does not load: by its year and code if readable, else its file name."""
-    header = _header(record_path, out_root, None)
+    header = read_header(record_path, out_root, None)
     folder = header.folder if header is not None else None
     return folder if folder is not None else out_root / "invalid" / record_path.stem
 
@@ -243,7 +214,7 @@ def plan(
     """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
     Two records of one department and year would publish into one folder, the winner changing from run to
     run: both fail, naming each other, and neither is run. `loading`: see _placed."""
-    headers = {path: _header(path, out_root, rubric) for path in record_paths}
+    headers = {path: read_header(path, out_root, rubric) for path in record_paths}
     unchanged, named, loaded = _placed(record_paths, headers, out_root, force, rubric, formats, loading)
     folders: dict[Path, list[tuple[Path, Record | None]]] = {}
     for path, (record, out_dir) in loaded.items():
@@ -297,7 +268,7 @@ def _loaded_job(
 
 def _placed(
     record_paths: list[Path],
-    headers: dict[Path, _Header | None],
+    headers: dict[Path, Header | None],
     out_root: Path,
     force: bool,
     rubric: str | None,
