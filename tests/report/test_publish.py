@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -150,3 +152,30 @@ def test_index_page_links_every_department(shipped_run, chromium_page):
     for outcome in departments:
         assert any(h.startswith(f"{outcome.year}/{outcome.code}/audit.html") for h in hrefs)
     assert all((out / h).exists() for h in hrefs)
+
+
+PREPARED = """
+import sys
+import fastjsonschema, nbformat
+from toolkit.core.paths import DEPARTMENT_NOTEBOOK
+from toolkit.report import publish, webfont
+
+publish.prepare(DEPARTMENT_NOTEBOOK)
+def recomputed(*args, **kwargs):
+    raise AssertionError("computed again after prepare")
+fastjsonschema.compile = recomputed
+webfont._parse_base = recomputed
+webfont.make_base = recomputed
+publish.ReportExporter.__init__ = recomputed
+executed = nbformat.read(DEPARTMENT_NOTEBOOK, as_version=4)  # the stored run, with its outputs
+page = publish.render_html(executed, dict.fromkeys(publish.FOOTER, "x"))
+print("94.2" in page and "@font-face" in page)
+"""
+
+
+def test_after_prepare_a_page_is_published_without_compiling_validators_parsing_the_font_or_making_an_exporter():
+    """What the fork server prepares once a run is what every department's page would compute again: in a
+    fresh interpreter, once prepared, publishing the seed's stored run recompiles and reparses none of it."""
+    done = subprocess.run([sys.executable, "-c", PREPARED], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

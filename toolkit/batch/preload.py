@@ -8,8 +8,9 @@ with two department workers and the summary worker that was nearly 20 CPU-second
 department. Imported once in the fork server, every worker and template starts with them in memory, shared
 copy-on-write (gc.freeze keeps the collector from touching, and so copying, those pages).
 
-Importing this module is its whole effect. It imports and compiles only: no thread, socket or zmq context is
-created, so forking from it is as safe as forking from a fresh interpreter.
+Importing this module is its whole effect. It imports and compiles, and publishes the department notebook once
+unexecuted (toolkit.report.publish.prepare) for what publishing computes from files alone: no thread, socket or
+zmq context is created, so forking from it is as safe as forking from a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ def _load() -> None:
     preload()
     for name in WORKER_MODULES:
         importlib.import_module(name)
+    from toolkit.core.paths import DEPARTMENT_NOTEBOOK
+    from toolkit.report.publish import prepare
+
+    prepare(DEPARTMENT_NOTEBOOK)
     gc.freeze()
 
 
