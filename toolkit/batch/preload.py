@@ -30,6 +30,7 @@ WORKER_MODULES = (
     "toolkit.report.word",
     "papermill",
     "nbclient",
+    "ipykernel.kernelspec",  # papermill looks the kernel up
 )
 
 
