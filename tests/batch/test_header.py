@@ -1,6 +1,6 @@
 """Reading where a record goes off its first YAML events: the same folder and rubric file a full load of the
-record gives, for every shipped record and for the shapes a stream cannot read plainly (aliases, merges, a key
-given twice), and nothing at all for a record that does not say it."""
+record gives, for every shipped record and for the shapes a stream cannot read plainly (aliases, merges) or reads
+as a load does (a key given twice, an explicit tag), and nothing at all for a record that does not say it."""
 
 from __future__ import annotations
 
@@ -60,9 +60,19 @@ def test_reading_stops_at_the_header_so_a_later_syntax_error_fails_in_the_kernel
     ("text", "year", "code"),
     [
         ("year: 2022\nyear: 2023\ndepartment: {code: x1}\n", 2023, "x1"),  # given twice: the last one, as loaded
+        ("department: {code: x1, code: x4}\nyear: !!int '2023'\n", 2023, "x4"),  # explicit tag, code twice
+    ],
+)
+def test_keys_given_twice_and_explicit_tags_are_read_as_a_load_reads_them(text, year, code, tmp_path):
+    header = read_header(_write(tmp_path, text), tmp_path, "r")
+    assert header is not None and header.folder == tmp_path / str(year) / code
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "code"),
+    [
         ("base: &d {code: x2}\ndepartment: *d\nyear: 2023\n", 2023, "x2"),  # an alias
         ("<<: {year: 2024}\ndepartment: {code: x3}\n", 2024, "x3"),  # a merge key
-        ("department: {code: x1, code: x4}\nyear: !!int '2023'\n", 2023, "x4"),  # explicit tag, code twice
     ],
 )
 def test_what_a_stream_cannot_read_plainly_is_read_by_a_full_load(text, year, code, tmp_path):

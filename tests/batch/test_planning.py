@@ -74,6 +74,22 @@ def test_a_changed_department_in_a_folder_of_its_own_is_planned_without_loading_
     assert job.fingerprint is not None and not job.fingerprint.is_current()
 
 
+def test_a_record_broken_below_its_header_fails_in_its_department_folder_and_keeps_its_last_report(published, tmp_path):
+    """Placed by its first lines, it is loaded only in its kernel: the error names the file and line, the error
+    notebook lands beside the department's last good outputs, which stay as they were."""
+    params, out = _copy(published, tmp_path)
+    folder = out / "2022" / "huangpu-zwsj"
+    before = {name: (folder / name).read_bytes() for name in ("audit.html", "result.json")}
+    record = params / "seed.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("\ngoals:\n", "\ngoals: [unclosed\n", 1), "utf-8")
+    [department] = [o for o in run([params], out, jobs=1, progress=False, formats=FORMATS) if o.kind == "department"]
+    assert department.status == Status.FAILED
+    assert f"{record}:" in department.message and "YAML" in department.message, department.message
+    assert (folder / "audit.error.ipynb").is_file()
+    assert {name: (folder / name).read_bytes() for name in before} == before
+    assert not (out / "invalid").exists()
+
+
 def test_an_unchanged_run_imports_no_record_model(published):
     # What keeps the unchanged run under a second for hundreds of departments: no pydantic, pandas or notebook
     # machinery is imported at all. Run in a fresh interpreter, as the command is.
