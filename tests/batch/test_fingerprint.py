@@ -4,6 +4,7 @@ for departments (runner.plan) and yearly summaries alike."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -41,6 +42,19 @@ def test_an_absent_input_differs_from_an_empty_one_and_a_file_counts_by_its_cont
     file.write_bytes(b"year: 2022\n")
     assert digest({"review": None}) != digest({"review": b""})
     assert digest({"record": file}) == digest({"record": b"year: 2022\n"})
+
+
+def test_a_file_rewritten_in_the_same_process_is_hashed_again_even_at_the_same_size(tmp_path):
+    """A file's digest is kept for the files every department names (the notebook), by size and modification
+    time: a rewrite of the same length, a second later, must not be taken for the file it replaced."""
+    file = tmp_path / "notebook.ipynb"
+    file.write_bytes(b"first")
+    first = digest({"notebook": file})
+    assert digest({"notebook": file}) == first == digest({"notebook": b"first"})
+    before = file.stat()
+    file.write_bytes(b"other")
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert digest({"notebook": file}) == digest({"notebook": b"other"}) != first
 
 
 def test_a_step_is_current_only_after_its_marker_is_recorded_and_while_its_outputs_exist(tmp_path):

@@ -167,17 +167,26 @@ def _fingerprint(record_path: Path, rubric: Path | None, out_dir: Path, formats:
     return Fingerprint.of(inputs, out_dir / FINGERPRINT_FILE, [out_dir / name for name in sorted(published)])
 
 
-def _unchanged(record_path: Path, header: Header | None, formats: tuple[str, ...]) -> Path | None:
-    """The folder of a department whose inputs are those of its last published run, or None. Nothing is
-    validated: a record whose bytes, rubric file, review, notebook and toolkit all hash as they did when its
-    department was published would validate as it did then."""
+def _unchanged(record_path: Path, header: Header | None, formats: tuple[str, ...]) -> Unchanged | None:
+    """The folder and last result of a department whose inputs are those of its last published run, or None.
+    Nothing is validated: a record whose bytes, rubric file, review, notebook and toolkit all hash as they did
+    when its department was published would validate as it did then."""
     if header is None or header.folder is None:
         return None
     try:
         current = _fingerprint(record_path, header.rubric, header.folder, formats).is_current()
     except OSError:
         return None
-    return header.folder if current and previous_result(header.folder) is not None else None
+    previous = previous_result(header.folder) if current else None
+    return Unchanged(header.folder, previous) if previous is not None else None
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """An unchanged department: its output folder and the result.json it published there."""
+
+    folder: Path
+    result: dict[str, Any]
 
 
 def _where_broken(record_path: Path, out_root: Path) -> Path:
@@ -222,15 +231,14 @@ def plan(
     jobs: list[Job] = []
     known: list[Outcome] = []
     for path in record_paths:
-        if path in unchanged and (previous := previous_result(unchanged[path])) is not None:
-            known.append(outcome_from(previous, path, _SKIPPED, unchanged[path]))
+        if path in unchanged:
+            known.append(outcome_from(unchanged[path].result, path, _SKIPPED, unchanged[path].folder))
             continue
         header = headers[path]
         rubric_path = header.rubric if header is not None else None
         if path in named:  # validated once, in its kernel
             jobs.append(Job(path, named[path], _fingerprint(path, rubric_path, named[path], formats), rubric, formats))
             continue
-        # (an unchanged department's result.json that went since _unchanged read it: planned the full way)
         record, out_dir = loaded[path] if path in loaded else place(path, out_root, rubric)
         shared = folders.get(out_dir, [])
         others = [(p, r) for p, r in shared if p.resolve() != path.resolve()] if len(shared) > 1 else []
@@ -274,17 +282,17 @@ def _placed(
     rubric: str | None,
     formats: tuple[str, ...],
     loading: Callable[[], None] | None,
-) -> tuple[dict[Path, Path], dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
+) -> tuple[dict[Path, Unchanged], dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
     """Where each record goes, validating as few as it can: the unchanged records with the folder each alone
-    claims; the changed records whose header names a folder no other record's header names, with that folder
-    (validated in their kernel, once: a record that then does not load fails there, in the folder
-    _where_broken gives it too); and every other record loaded (validated) and placed. Records that would
-    share a folder are all loaded, and fail as duplicates, as they would when every record is loaded.
-    `loading` is called once, before the first record is loaded, when some record is not unchanged (it starts
-    the workers' fork server, whose imports then overlap the rest of the plan)."""
+    claims (and the result it holds); the changed records whose header names a folder no other record's
+    header names, with that folder (validated in their kernel, once: a record that then does not load fails
+    there, in the folder _where_broken gives it too); and every other record loaded (validated) and placed.
+    Records that would share a folder are all loaded, and fail as duplicates, as they would when every record
+    is loaded. `loading` is called once, before the first record is loaded, when some record is not unchanged
+    (it starts the workers' fork server, whose imports then overlap the rest of the plan)."""
     found = {} if force else {path: _unchanged(path, headers[path], formats) for path in record_paths}
-    claims = Counter(folder for folder in found.values() if folder is not None)
-    unchanged = {p: folder for p, folder in found.items() if folder is not None and claims[folder] == 1}
+    claims = Counter(hit.folder for hit in found.values() if hit is not None)
+    unchanged = {p: hit for p, hit in found.items() if hit is not None and claims[hit.folder] == 1}
     if loading is not None and len(unchanged) < len(record_paths):
         loading()
     by_header = {p: h.folder for p, h in headers.items() if h is not None and h.folder is not None}
@@ -292,7 +300,8 @@ def _placed(
     named = {p: f for p, f in by_header.items() if p not in unchanged and headed[f] == 1}
     loaded = {p: place(p, out_root, rubric) for p in record_paths if p not in unchanged and p not in named}
     crowded = {out_dir for _, out_dir in loaded.values()}
-    for path in [p for p, folder in {**unchanged, **named}.items() if folder in crowded]:
+    claimed = {**{p: hit.folder for p, hit in unchanged.items()}, **named}
+    for path in [p for p, folder in claimed.items() if folder in crowded]:
         loaded[path] = place(path, out_root, rubric)
         unchanged.pop(path, None)
         named.pop(path, None)

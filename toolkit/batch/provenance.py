@@ -7,6 +7,7 @@ import os
 import subprocess
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 
 from toolkit import __version__
 from toolkit.core.paths import PACKAGE_DIR, PROJECT_DIR
@@ -25,15 +26,26 @@ KEY_PACKAGES = (
 )
 
 
+_SOURCE_SUFFIXES = {".py", ".j2", ".yaml", ".css", ".json"}
+
+
 @lru_cache(maxsize=1)
 def toolkit_fingerprint() -> str:
     """Hash of the package's own files (code, templates, rubrics): changes whenever its behaviour can."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".j2", ".yaml", ".css", ".json"}:
-            digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
-            digest.update(path.read_bytes())
+    for path in sorted(_sources()):
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _sources() -> list[Path]:
+    """The package's code, templates and rubrics; bytecode folders are not even listed (a third of the cost)."""
+    found = []
+    for folder, subfolders, files in os.walk(PACKAGE_DIR):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        found += [Path(folder, name) for name in files if os.path.splitext(name)[1] in _SOURCE_SUFFIXES]
+    return found
 
 
 @lru_cache(maxsize=1)
