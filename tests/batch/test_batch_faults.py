@@ -282,6 +282,21 @@ def test_kill_9_during_the_summary_leaves_no_worker_and_the_next_run_rewrites_th
     assert not list(out.rglob(".*partial*")) and not list(out.rglob(".*.tmp"))
 
 
+def test_a_folder_named_toolkit_in_the_working_directory_is_not_what_the_workers_run(tmp_path):
+    """multiprocessing starts the fork server as `python -c`, the working directory first on sys.path: a folder
+    named toolkit there (another checkout, say) must not stand in for the installed toolkit in the workers."""
+    impostor = tmp_path / "toolkit"
+    impostor.mkdir()
+    (impostor / "__init__.py").write_text('raise RuntimeError("not the installed toolkit")\n', encoding="utf-8")
+    params, out = _params(tmp_path / "params"), tmp_path / "outputs"
+    record = params / RECORDS[1]
+    command = [str(Path(sys.executable).parent / "audit-toolkit"), "run", str(record), "-o", str(out), "-q"]
+    done = subprocess.run([*command, "--formats", "html"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "2022" / "demo-liang" / "result.json").read_text(encoding="utf-8"))["total"] > 0
+    assert "not the installed toolkit" not in done.stderr + (out / "run.log").read_text(encoding="utf-8")
+
+
 def test_a_stale_index_is_rewritten_though_every_step_is_unchanged(copy):
     params, out = copy
     (out / "index.html").write_text("<html>旧目录：总分 12</html>", encoding="utf-8")

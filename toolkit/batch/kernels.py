@@ -204,7 +204,10 @@ class Template:
     def _running(cls) -> _Process:
         if cls._process is None or cls._process.poll() is not None:
             cls._process = subprocess.Popen(
-                [sys.executable, "-m", "toolkit.batch.kernels"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+                # -P: not the working directory first on sys.path, where a folder named toolkit would win
+                [sys.executable, "-P", "-m", "toolkit.batch.kernels"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
             )
             atexit.register(cls._close)
         return cls._process

@@ -98,16 +98,30 @@ def map_guarded(
 def start_fork_server() -> None:
     """Start the run's fork server now: its imports (toolkit.batch.preload, about two CPU-seconds) then run on
     the other core while this process still plans the run, and the first pool finds it ready."""
-    from multiprocessing import forkserver
-
     _context()
-    forkserver.ensure_running()
 
 
 def _context() -> BaseContext:
-    """Workers forked from multiprocessing's fork server, which imports toolkit.batch.preload once per run."""
+    """Workers forked from multiprocessing's fork server, which imports toolkit.batch.preload once per run.
+
+    The server is started here, not by the first pool: multiprocessing starts it as `python -c`, which puts the
+    working directory first on sys.path, and a folder named `toolkit` there (another checkout, an auditor's
+    own folder) would be imported in place of the installed toolkit, failing every department or, worse,
+    running other code. PYTHONSAFEPATH leaves the directory out, for the server alone: the workers it forks
+    take the run's own environment (start_worker)."""
+    from multiprocessing import forkserver
+
     context = get_context("forkserver")
     context.set_forkserver_preload(["toolkit.batch.preload"])
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
     return context
 
 
