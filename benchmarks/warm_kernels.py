@@ -132,9 +132,11 @@ def loop_commands(records: list[Path], out: Path) -> list[list[str]]:
 
 
 def line(label: str, m: Measured, n: int) -> str:
+    # A run shorter than the sampling interval has no memory sample; under 10 s its time shows hundredths.
+    peak = f"{m.peak / 2**20:6.0f} MiB" if m.peak else "  （运行短于采样间隔）"
     return (
-        f"  {label:<26}{m.seconds:8.1f} s  每部门 {m.seconds / n:5.2f} s  "
-        f"CPU 每部门 {m.cpu / n:5.2f} s  内存峰值 {m.peak / 2**20:6.0f} MiB"
+        f"  {label:<26}{m.seconds:8.{1 if m.seconds >= 10 else 2}f} s  每部门 {m.seconds / n:5.2f} s  "
+        f"CPU 每部门 {m.cpu / n:5.3f} s  内存峰值 {peak}"
     )
 
 

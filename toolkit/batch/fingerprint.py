@@ -36,11 +36,11 @@ def digest(inputs: Mapping[str, Input]) -> str:
             total.update(b"-")
             continue
         # Each part is hashed on its own first: fixed-length pieces, so no two inputs can run together.
-        total.update(b"+" + (_file_digest(value) if isinstance(value, Path) else hashlib.sha256(value).digest()))
+        total.update(b"+" + (file_digest(value) if isinstance(value, Path) else hashlib.sha256(value).digest()))
     return total.hexdigest()
 
 
-def _file_digest(path: Path) -> bytes:
+def file_digest(path: Path) -> bytes:
     """The SHA-256 of a file's content. A file every department names (the notebook: a quarter of a megabyte,
     outputs and all) is read once per process, not once per department, while it stays the same file with the
     same size and modification time."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.batch.fingerprint import Fingerprint
 from toolkit.batch.header import Header, read_header
+from toolkit.batch.hints import Hints
 from toolkit.batch.notebook import Kind, Status, StepResult
 from toolkit.batch.provenance import toolkit_fingerprint
 from toolkit.core.paths import (
@@ -223,8 +224,8 @@ def plan(
     """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
     Two records of one department and year would publish into one folder, the winner changing from run to
     run: both fail, naming each other, and neither is run. `loading`: see _placed."""
-    headers = {path: read_header(path, out_root, rubric) for path in record_paths}
-    unchanged, named, loaded = _placed(record_paths, headers, out_root, force, rubric, formats, loading)
+    headers, found = _headers(record_paths, out_root, force, rubric, formats)
+    unchanged, named, loaded = _placed(record_paths, headers, found, out_root, rubric, loading)
     folders: dict[Path, list[tuple[Path, Record | None]]] = {}
     for path, (record, out_dir) in loaded.items():
         folders.setdefault(out_dir, []).append((path, record))
@@ -274,13 +275,34 @@ def _loaded_job(
     return Job(path, out_dir, fingerprint, rubric, formats)
 
 
+def _headers(
+    record_paths: list[Path], out_root: Path, force: bool, rubric: str | None, formats: tuple[str, ...]
+) -> tuple[dict[Path, Header | None], dict[Path, Unchanged | None]]:
+    """Each record's header and, unless forced, its department if unchanged. The hints (toolkit.batch.hints)
+    name the folder of a record whose bytes the last run read; a record they do not know, or whose department
+    their folder does not show unchanged, is read."""
+    hints = Hints(out_root)
+    headers: dict[Path, Header | None] = {}
+    found: dict[Path, Unchanged | None] = {}
+    for path in record_paths:
+        hinted = hints.header(path, out_root, rubric)
+        hit = None if force or hinted is None else _unchanged(path, hinted, formats)
+        header = hinted
+        if hit is None:
+            header = hints.read(path, out_root, rubric)
+            if not force and header != hinted:  # a hint that was wrong: only the record itself is believed
+                hit = _unchanged(path, header, formats)
+        headers[path], found[path] = header, hit
+    hints.save()
+    return headers, found
+
+
 def _placed(
     record_paths: list[Path],
     headers: dict[Path, Header | None],
+    found: dict[Path, Unchanged | None],
     out_root: Path,
-    force: bool,
     rubric: str | None,
-    formats: tuple[str, ...],
     loading: Callable[[], None] | None,
 ) -> tuple[dict[Path, Unchanged], dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
     """Where each record goes, validating as few as it can: the unchanged records with the folder each alone
@@ -290,7 +312,6 @@ def _placed(
     Records that would share a folder are all loaded, and fail as duplicates, as they would when every record
     is loaded. `loading` is called once, before the first record is loaded, when some record is not unchanged
     (it starts the workers' fork server, whose imports then overlap the rest of the plan)."""
-    found = {} if force else {path: _unchanged(path, headers[path], formats) for path in record_paths}
     claims = Counter(hit.folder for hit in found.values() if hit is not None)
     unchanged = {p: hit for p, hit in found.items() if hit is not None and claims[hit.folder] == 1}
     if loading is not None and len(unchanged) < len(record_paths):
