@@ -160,6 +160,44 @@ def test_tiers_out_of_order_or_above_weight_are_rule_problems():
     assert TIERS.weight_problems(D(5)) == []
 
 
+# 预算控制率 as sheet 12 prints it: =0 计8分；0-10%(含) 计6分；10-20%(含) 计4分；20-30%(含) 计2分；大于30%不得分.
+CEILINGS = Tiers(
+    type="tiers",
+    tiers=[{"max": 0, "score": 8}, {"max": 10, "score": 6}, {"max": 20, "score": 4}, {"max": 30, "score": 2}],
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (D(0), D(8)),
+        (D("0.01"), D(6)),
+        (D(10), D(6)),  # upper bound inclusive: 0-10%(含)
+        (D("10.01"), D(4)),
+        (D(30), D(2)),
+        (D("39.94"), D(0)),  # 767.86 / 1922.76: above every tier
+    ],
+)
+def test_tiers_by_upper_bounds_score_the_first_tier_the_value_does_not_exceed(value, expected):
+    assert raw(CEILINGS, 8, value=value) == expected
+    assert CEILINGS.weight_problems(D(8)) == []
+
+
+def test_tiers_mixing_upper_and_lower_bounds_or_out_of_order_are_rule_problems():
+    mixed = Tiers(type="tiers", tiers=[{"max": 10, "score": 6}, {"min": 20, "score": 4}, {"score": 2}])
+    assert mixed.weight_problems(D(8)) == [
+        "第 2 档写的是下限 min，第 1 档写的是上限 max：各档应一致",
+        "第 3 档应写上限 max 或下限 min 之一",
+    ]
+    both = Tiers(type="tiers", tiers=[{"min": 90, "max": 100, "score": 5}])
+    assert both.weight_problems(D(5)) == ["第 1 档应写上限 max 或下限 min 之一"]
+    backwards = Tiers(type="tiers", tiers=[{"max": 20, "score": 4}, {"max": 10, "score": 6}])
+    assert backwards.weight_problems(D(5)) == [
+        "各档上限应从低到高排列且互不相同，实际为 20.00、10.00",
+        "第 2 档得分 6.00 超过分值 5.00",
+    ]
+
+
 CHECKLIST = Checklist(
     type="checklist", items=[{"id": "制度", "points": 1}, {"id": "台账", "points": 1}, {"id": "公开", "points": 1}]
 )

@@ -150,12 +150,18 @@ def test_sheet_12_rules_come_from_its_standards_with_their_parameters():
         2,
         "under",
     )
-    # 预算控制率 scores more the lower it is: tiers cannot say so, so it stays the evaluator's judgement.
-    assert isinstance(control, Judgement) and "大于30%不得分" in (control.label or "")
+    # 预算控制率 scores more the lower it is: tiers by upper bounds, and 39.94% (the table's own figures) gets 0.
+    assert isinstance(control, Tiers) and [(t.max, t.score) for t in control.tiers] == [
+        (0, 8),
+        (10, 6),
+        (20, 4),
+        (30, 2),
+    ]
+    assert control.compute(D(8), {"value": D("39.94")})[0] == 0 and "大于30%不得分" in (control.label or "")
     assert staff.label == "以100%为标准.在职人员控制率Q100%,计8分; 每超过一个百分点扣0.5分,扣完为止."
     source = rubric.declaration.source or ""
     assert "在职人员控制率 ← per_unit_deduction（第 23 行" in source and "每超过一个百分点扣0.5分" in source
-    assert "预算控制率：分档为数值越低得分越高" in source
+    assert "预算控制率 ← tiers（第 26 行" in source and "未采用的规则" not in source
 
 
 def test_sheet_14_three_row_header_and_its_cut_level():
@@ -210,6 +216,12 @@ def test_every_mismatch_of_a_sheet_is_listed_in_one_run():
             10,
             Tiers(type="tiers", tiers=({"min": 90, "score": 10}, {"min": 80, "score": 8}, {"min": 60, "score": 6})),
         ),
+        (
+            "预算调整率≤5%得10分；5%-10%得6分；10%-20%得2分；20%以上不得分",
+            10,
+            Tiers(type="tiers", tiers=({"max": 5, "score": 10}, {"max": 10, "score": 6}, {"max": 20, "score": 2})),
+        ),
+        ("≤5%得10分；5%-10%得6分；10%以上得2分", 10, Judgement(type="judgement")),  # still scores above the top
         ("每发现一处不规范扣1分，扣完为止", 5, PerCaseDeduction(type="per_case_deduction", points=1)),
         ("未成立自评工作小组扣8分;组成人员不符合要求的扣5分。", 8, Judgement(type="judgement")),
         ("1.填写齐全得2分；2.按时报送得2分", 5, Judgement(type="judgement")),  # 2 + 2 is not the weight 5

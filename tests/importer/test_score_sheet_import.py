@@ -145,6 +145,23 @@ def test_sheet_12_keeps_the_arithmetic_of_a_deduction_as_its_reason(capsys, tmp_
     assert entries["在职人员控制率"].reason is None  # full marks: the 指标说明 stays the rubric's explanation
 
 
+def test_sheet_12_budget_control_rate_of_39_94_percent_scores_0_under_its_own_bands(capsys, tmp_path):
+    """README, table 12: 预算控制率 = 767.86 / 1922.76 = 39.94% > 30%, which its standard scores 不得分. The bands
+    (=0 计8分 … 大于30%不得分) are read as tiers by upper bounds; the sheet's own score is cut off, so the
+    figure and a self score of 8 are supplied here, as an auditor completing the record would."""
+    rubric = inferred(capsys, tmp_path, T12, "--allow-partial")
+    record = tmp_path / "r.yaml"
+    argv = ("import", T12, "--rubric", rubric, "-o", record, "--name", "某部门（示例）", "--year", "2018")
+    assert cli(capsys, *argv)[0] == 0
+    data = yaml.safe_load(record.read_text("utf-8"))
+    rate = (D("767.86") / D("1922.76") * 100).quantize(D("0.01"))  # the 指标说明's own figures
+    data["indicators"]["预算控制率"] = {"self_score": 8, "evidence": {"value": float(rate)}}
+    record.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    [mismatch] = [f for f in audit(load_record(record)).findings if f.code == "RECOMPUTED_MISMATCH"]
+    assert mismatch.indicator == "预算控制率" and "39.94 高于最高档 30.00，得 0 分" in mismatch.message
+    assert "自评 8.00，相差 8.00" in mismatch.message
+
+
 def test_rows_the_rubric_does_not_have_are_each_named(capsys, tmp_path):
     rubric = inferred(capsys, tmp_path, T14, "--allow-partial")
     code, _, err = cli(capsys, "import", FILLED, "--rubric", rubric, "-o", tmp_path / "r.yaml")

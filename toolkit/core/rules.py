@@ -174,38 +174,73 @@ class PerCaseDeduction(_Rule):
 
 
 class Tier(Frozen):
-    min: Param
+    """One band: its lower bound (`min`, where a higher value scores more) or its upper bound (`max`, where a
+    lower value scores more, as 预算调整率 or 预算控制率 do), inclusive, and its score."""
+
+    min: Param | None = None
+    max: Param | None = None
     score: Decimal = Field(ge=0, le=1000)
 
 
 class Tiers(_Rule):
-    """The score of the highest tier whose lower bound (inclusive) the value reaches; 0 below all tiers."""
+    """Bands of a value. With lower bounds (`min`): the score of the highest tier the value reaches, 0 below all
+    tiers. With upper bounds (`max`): the score of the first tier the value does not exceed, 0 above all tiers
+    (预算控制率=0 计8分；0-10%(含) 计6分 … 大于30%不得分)."""
 
     type: Literal["tiers"]
     tiers: tuple[Tier, ...] = Field(min_length=1)
     required: ClassVar[tuple[str, ...]] = ("value",)
 
+    @property
+    def lower_is_better(self) -> bool:
+        """Whether the tiers are given by upper bounds (the first tier decides)."""
+        return self.tiers[0].max is not None
+
     def weight_problems(self, weight: Decimal) -> list[str]:
         # Checked here rather than in a pydantic validator so that it is reported together with
         # every other rubric problem instead of hiding them.
-        bounds = [t.min for t in self.tiers]
+        ceiling = self.lower_is_better
+        first, other = ("上限 max", "下限 min") if ceiling else ("下限 min", "上限 max")
+        mixed = [
+            f"第 {i + 1} 档应写上限 max 或下限 min 之一"
+            if (t.min is None) == (t.max is None)
+            else f"第 {i + 1} 档写的是{other}，第 1 档写的是{first}：各档应一致"
+            for i, t in enumerate(self.tiers)
+            if (t.min is None) == (t.max is None) or (t.max is not None) != ceiling
+        ]
+        bounds = self._bounds()
+        ordered = bounds == sorted(bounds, reverse=not ceiling) and len(set(bounds)) == len(bounds)
         order = (
             []
-            if bounds == sorted(bounds, reverse=True) and len(set(bounds)) == len(bounds)
-            else [f"各档下限应从高到低排列且互不相同，实际为 {'、'.join(fmt(b, 4) for b in bounds)}"]
+            if mixed or ordered
+            else [
+                f"各档{'上限应从低到高' if ceiling else '下限应从高到低'}排列且互不相同，"
+                f"实际为 {'、'.join(fmt(b, 4) for b in bounds)}"
+            ]
         )
-        return order + [
+        scores = [
             f"第 {i + 1} 档得分 {fmt(t.score)} 超过分值 {fmt(weight)}"
             for i, t in enumerate(self.tiers)
             if t.score > weight
         ]
+        return mixed + order + scores
+
+    def _bounds(self) -> list[Decimal]:
+        """The tiers' upper bounds when lower is better, else their lower bounds (a tier lacking one is a
+        rubric problem, reported by weight_problems)."""
+        return [b for t in self.tiers if (b := t.max if self.lower_is_better else t.min) is not None]
 
     def compute(self, weight: Decimal, evidence: Evidence) -> Computed:
         value = _d(evidence["value"])
+        if self.lower_is_better:
+            for tier in self.tiers:
+                if tier.max is not None and value <= tier.max:
+                    return tier.score, f"{fmt(value, 4)} ≤ {fmt(tier.max, 4)}，得 {fmt(tier.score)} 分"
+            return ZERO, f"{fmt(value, 4)} 高于最高档 {fmt(self._bounds()[-1], 4)}，得 0 分"
         for tier in self.tiers:
-            if value >= tier.min:
+            if tier.min is not None and value >= tier.min:
                 return tier.score, f"{fmt(value, 4)} ≥ {fmt(tier.min, 4)}，得 {fmt(tier.score)} 分"
-        return ZERO, f"{fmt(value, 4)} 低于最低档 {fmt(self.tiers[-1].min, 4)}，得 0 分"
+        return ZERO, f"{fmt(value, 4)} 低于最低档 {fmt(self._bounds()[-1], 4)}，得 0 分"
 
 
 class ChecklistItem(Frozen):

@@ -3,10 +3,11 @@
 Recognised, in this order: a deduction per unit beyond a limit (≤100%得满分，每超1个百分点扣0.5分 →
 per_unit_deduction), a share of cases (合规合同数÷合同总数×分值, 按合规比例计分 → count_ratio), a share of
 the weight (预算完成率×分值, 按完成比例计分 → proportional), bands of a value (≥90%得10分；80%-90%得8分 … →
-tiers), numbered items whose points add up to the weight (1.…得2分；2.…得2分 → checklist), and a deduction
+tiers by lower bounds; =0计8分；0-10%(含)计6分 … 大于30%不得分, where lower is better → tiers by upper
+bounds), numbered items whose points add up to the weight (1.…得2分；2.…得2分 → checklist), and a deduction
 per case found (每发现一处…扣1分 → per_case_deduction). Anything else is the evaluator's judgement. Every rule
 carries the whole standard as its `label`; `fragment` is the part it was read from, and `note` says why a rule
-the text states could not be carried (bands where lower is better, say).
+the text states could not be carried (bands that still score above the highest, say).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ _AT_LEAST = re.compile(
     rf"(?:≥|>=|大于等于|不低于|不少于)\s*(?P<n>{_NUM})|(?P<m>{_NUM})\s*%?\s*(?:\(含\))?\s*(?:及以上|以上)"
 )
 _ABOVE = re.compile(rf"(?:>|大于|高于|超过)\s*(?P<n>{_NUM})")
-_BELOW = re.compile(rf"(?:<|小于|低于|不足)\s*(?P<n>{_NUM})|(?P<m>{_NUM})\s*%?\s*以下")
+_BELOW = re.compile(
+    rf"(?:≤|<=|<|小于|低于|不足|不超过|不高于|不大于)\s*(?P<n>{_NUM})|(?P<m>{_NUM})\s*%?\s*(?:\(含\))?\s*以下"
+)
 _EQUAL = re.compile(rf"=\s*(?P<n>{_NUM})")
 _INF = Decimal("Infinity")
 
@@ -154,8 +157,10 @@ def _tiers(text: str, weight: Decimal | None) -> Found:
         return None
     bands.sort(key=lambda b: (b[1], b[0]))
     scores = [b[2] for b in bands]
-    if scores == sorted(scores, reverse=True):
-        return "分档为数值越低得分越高，现有 tiers 规则只表达数值越高得分越高"
+    if scores == sorted(scores, reverse=True):  # lower is better: each band up to its upper bound, inclusive
+        if bands[-1][1] == _INF and bands[-1][2] > 0:
+            return "分档为数值越低得分越高，但最高一档之上仍有得分，无法写成各档上限"
+        return {"type": "tiers", "tiers": [{"max": str(b[1]), "score": str(b[2])} for b in bands if b[2] > 0]}, text
     if scores != sorted(scores):
         return None
     tiers = [{"min": str(max(b[0], Decimal(0))), "score": str(b[2])} for b in reversed(bands) if b[2] > 0]
@@ -197,12 +202,13 @@ _READERS: tuple[Callable[[str, Decimal | None], Found], ...] = (
 
 
 def rule_params(rule: Rule) -> str:
-    """A rule's parameters on one line: "limit 100，unit 1，points 0.5，direction over"."""
-    params = rule.model_dump(exclude={"type", "label"}, mode="json")
+    """A rule's parameters on one line: "limit 100，unit 1，points 0.5，direction over"; a list item by its keys
+    too ("tiers max 10 score 6、max 20 score 4": upper bounds, not lower ones)."""
+    params = rule.model_dump(exclude={"type", "label"}, exclude_none=True, mode="json")
 
     def shown(value: object) -> str:
         if isinstance(value, list):
-            return "、".join(" ".join(str(v) for v in item.values()) for item in value)
+            return "、".join(" ".join(f"{k} {v}" for k, v in item.items()) for item in value)
         return str(value)
 
     return "，".join(f"{k} {shown(v)}" for k, v in params.items())
