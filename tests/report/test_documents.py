@@ -12,9 +12,10 @@ import pdfplumber
 import pytest
 from conftest import ASSET_REVIEW
 from docx.oxml.ns import qn
+from PIL import Image
 
 from toolkit.batch.department import build_department
-from toolkit.report.pdf import chromium_path
+from toolkit.report.pdf import chromium_path, header_png
 from toolkit.review.files import review_path_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +101,7 @@ def test_seed_pdf_is_a4_numbered_without_file_urls_and_with_every_chart(seed, tm
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         sizes = {(round(p.width), round(p.height)) for p in pdf.pages}
         texts = [p.extract_text() or "" for p in pdf.pages]
-        images = sum(len(p.images) for p in pdf.pages)
+        images = sum(len(p.images) for p in pdf.pages) - len(pdf.pages)  # less each page's running header
         shot = tmp_path / "audit-page-1.png"
         pdf.pages[0].to_image(resolution=100).save(str(shot))
     print(f"\n第 1 页截图：{shot}")
@@ -109,6 +110,23 @@ def test_seed_pdf_is_a4_numbered_without_file_urls_and_with_every_chart(seed, tm
     assert not any("file://" in text for text in texts)
     assert images == 3  # budget composition, level-2 rates, deduction path
     assert "94.20" in texts[0] and "复核依据" in texts[0]
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_every_pdf_page_carries_the_word_reports_running_header_drawn_in_the_shipped_font(seed, seed_docx):
+    """The header template can load no font (this machine has no CJK font at all): the department and year
+    are a picture, drawn by resvg in the shipped font, and every page shows exactly that picture in its top
+    margin, pixel for pixel."""
+    header = seed_docx.sections[0].header.paragraphs[0].text
+    assert header == "广州市黄埔区政务服务数据管理局（广州开发区行政审批局）　2022 年度"
+    drawn = Image.open(io.BytesIO(header_png(header))).convert("RGB")
+    ink = sum(drawn.convert("L").histogram()[:128])  # pixels darker than mid-grey: the hairline is lighter
+    assert ink > 2000  # the characters are drawn (a missing font draws nothing), not only the hairline
+    with pdfplumber.open(str(seed / "audit.pdf")) as pdf:
+        tops = [min(page.images, key=lambda image: image["top"]) for page in pdf.pages]
+    assert all(image["bottom"] < 18 / 25.4 * 72 for image in tops)  # within the 18 mm top margin
+    assert all(image["stream"].get_data() == drawn.tobytes() for image in tops)
 
 
 @needs_chromium

@@ -80,7 +80,7 @@ def documents(
         from toolkit.report.pdf import PrintError, print_pdf
 
         try:
-            files[f"{name}.pdf"] = print_pdf(page, moment)
+            files[f"{name}.pdf"] = print_pdf(page, moment, header=cover.header)
         except PrintError as exc:
             notes.append(str(exc))
     return Documents(files, tuple(notes))

@@ -2,9 +2,12 @@
 
 Chromium is a system program, not a Python dependency: `chromium_path()` finds it, and without it there is
 no PDF (the caller says so in one line). The page is loaded as a document's content, never from a file, so
-no `file://` address can reach the print; the browser's own header is empty and its footer carries only the
-page number (the one thing Chromium's print CSS cannot do: `@page` margin boxes are not supported). The
-protocol is spoken with the standard library alone: JSON messages separated by NUL bytes on fds 3 and 4.
+no `file://` address can reach the print. Chromium's print CSS has no `@page` margin boxes, so the running
+header (the department and year, as the Word report has it) and the page number are its header and footer
+templates. A template sees neither the page's styles nor its fonts, does not load an embedded web font (tried:
+every character came out as a box), and the machine may have no CJK font at all: the header is a picture of its
+text, drawn in the shipped font by resvg as the charts are (toolkit.report.raster). The protocol is spoken
+with the standard library alone: JSON messages separated by NUL bytes on fds 3 and 4.
 
 Reproducible: Skia stamps the PDF with the time (CreationDate, ModDate), and some builds with a random
 document ID; both are rewritten in place, same length, from the report's generation time (SOURCE_DATE_EPOCH)
@@ -17,6 +20,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import html
 import json
 import os
 import re
@@ -49,6 +53,9 @@ FOOTER = (
     '<div style="width:100%;text-align:center;font-size:9pt;color:#333;font-family:serif;">'
     '— <span class="pageNumber"></span> —</div>'
 )
+# The page's side margins and what lies between them on A4 (toolkit/templates/report.css, @page).
+_SIDE_MM = 16
+_WIDTH_MM = 210 - 2 * _SIDE_MM
 _A4 = {"paperWidth": 8.27, "paperHeight": 11.69}  # inches; the page's @page size A4 wins (preferCSSPageSize)
 
 
@@ -115,9 +122,33 @@ _SETTLED = """new Promise(done => {
 })"""
 
 
-def print_pdf(page: str, when: datetime, program: str | None = None, footer: str = FOOTER) -> bytes:
-    """The page printed to A4 PDF with page numbers in the footer, dated `when` (UTC); raises PrintError
-    when it cannot be."""
+def running_header(text: str) -> str:
+    """The header template: `text` at the top right of every page, above a hairline, as a picture."""
+    if not text:
+        return "<span></span>"
+    png = base64.b64encode(header_png(text)).decode("ascii")
+    picture = f'<img style="width:{_WIDTH_MM}mm;display:block" src="data:image/png;base64,{png}">'
+    return f'<div style="width:100%;margin:0 {_SIDE_MM}mm;">{picture}</div>'
+
+
+def header_png(text: str) -> bytes:
+    """The running header drawn in the shipped font, the content's width wide (resvg, at its DPI)."""
+    from toolkit.report.raster import rasterise
+    from toolkit.report.svgchart import FAMILY
+
+    width = _WIDTH_MM * 72 / 25.4  # points
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.1f}" height="12" viewBox="0 0 {width:.1f} 12">'
+        f'<text x="{width:.1f}" y="9" text-anchor="end" font-family="{FAMILY}" font-size="8" fill="#555">'
+        f"{html.escape(text)}</text>"
+        f'<line x1="0" y1="11.5" x2="{width:.1f}" y2="11.5" stroke="#999" stroke-width="0.5"/></svg>'
+    )
+    return rasterise(svg, width)
+
+
+def print_pdf(page: str, when: datetime, program: str | None = None, header: str = "", footer: str = FOOTER) -> bytes:
+    """The page printed to A4 PDF, `header` (plain text) at the top of every page and page numbers in the
+    footer, dated `when` (UTC); raises PrintError when it cannot be."""
     program = program or chromium_path()
     if program is None:
         raise PrintError(MISSING)
@@ -137,7 +168,7 @@ def print_pdf(page: str, when: datetime, program: str | None = None, footer: str
         os.close(from_child_w)
         pipe = _Pipe(process, to_child_w, from_child_r, time.monotonic() + TIMEOUT)
         try:
-            data = _print(pipe, page, footer)
+            data = _print(pipe, page, running_header(header), footer)
         finally:
             _close(pipe)
     return stamp(data, when)
@@ -149,7 +180,7 @@ def _map_fds(read_end: int, write_end: int) -> None:
     os.dup2(write_end, 4)
 
 
-def _print(pipe: _Pipe, page: str, footer: str) -> bytes:
+def _print(pipe: _Pipe, page: str, header: str, footer: str) -> bytes:
     target = pipe.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = pipe.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     frame = pipe.send("Page.getFrameTree", session=session)["frameTree"]["frame"]["id"]
@@ -160,7 +191,7 @@ def _print(pipe: _Pipe, page: str, footer: str) -> bytes:
         "printBackground": True,
         "preferCSSPageSize": True,
         "displayHeaderFooter": True,
-        "headerTemplate": "<span></span>",
+        "headerTemplate": header,
         "footerTemplate": footer,
     }
     printed = pipe.send("Page.printToPDF", options, session)
