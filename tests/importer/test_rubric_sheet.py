@@ -14,7 +14,7 @@ from toolkit.core.problems import InputError
 from toolkit.core.rubric import PLACEHOLDER_LABEL, Node, load_rubric, parse_rubric
 from toolkit.core.rules import Checklist, Judgement, PerCaseDeduction, PerUnitDeduction, Proportional, Tiers
 from toolkit.importer.rubric_diff import ChangeKind, diff_rubrics
-from toolkit.importer.rubric_sheet import infer_rubric
+from toolkit.importer.rubric_sheet import infer_rubric, summary_lines
 from toolkit.importer.sheet_tree import split_weight
 from toolkit.importer.standards import recognise
 
@@ -125,6 +125,11 @@ def test_sheet_12_weights_stand_in_the_score_columns_beside_each_level():
         ("过程", 16, [("预算执行", 16, [("预算完成率", 8), ("预算控制率", 8)])]),
     ]
     assert "原表标明 58.00 分，可见下级合计 16.00 分" in (node(inferred.rubric.tree, "过程").explanation or "")
+    # README, table 12: the weight and score labels are mixed up; said at infer time and kept in the rubric.
+    [note] = inferred.notes
+    assert note.startswith("第 22 行表头把各级指标的分值写在标为“得分”的栏中（分值与得分的栏名混用）")
+    assert note in (inferred.rubric.declaration.source or "") and f"{note}。" in summary_lines(inferred)
+    assert infer_rubric(T14).notes == () and infer_rubric(T10).notes == ()  # their weights are headed 分值
 
 
 def test_sheet_12_rules_come_from_its_standards_with_their_parameters():

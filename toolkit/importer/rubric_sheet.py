@@ -56,6 +56,7 @@ class Inferred:
     sheets: tuple[tuple[int, int], ...]  # first and last row of every sheet in the table
     sheet: int  # which of them, from 1
     file: str
+    notes: tuple[str, ...] = ()  # what the sheet's header gets wrong and how it was read anyway
 
     @property
     def complete(self) -> bool:
@@ -73,6 +74,7 @@ def infer_rubric(path: str | Path, rubric_id: str | None = None, sheet: int = 1)
     builder = _Builder()
     tree = builder.nodes(read.tree)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    notes = _header_notes(headers[sheet - 1], grid)
     context = _context(grid, headers, sheet - 1)
     title = _title(context, path, sheet) + (INCOMPLETE if found else "")
     data = {
@@ -83,7 +85,8 @@ def infer_rubric(path: str | Path, rubric_id: str | None = None, sheet: int = 1)
         "title": title,
         "source": _source(
             grid, (grid.rows[headers[sheet - 1].first].number, read.last), sheet, len(headers), found, builder.rules
-        ),
+        )
+        + "".join(f"{note}。" for note in notes),
         "family": "target" if any(n.open is not None for n in _walk(tree)) else "fixed",
         "kind": "project" if "项目" in context and "整体" not in context else "department",
         "inferred_from": f"{path.name} sha256:{digest}",
@@ -94,7 +97,18 @@ def infer_rubric(path: str | Path, rubric_id: str | None = None, sheet: int = 1)
     }
     rubric = parse_rubric(data, f"{display_path(path)}（推断的指标体系）")
     spans = tuple((grid.rows[h.first].number, s.last) for h, s in zip(headers, sheets))
-    return Inferred(rubric, found, tuple(builder.rules), spans, sheet, display_path(path))
+    return Inferred(rubric, found, tuple(builder.rules), spans, sheet, display_path(path), notes)
+
+
+def _header_notes(header: Header, grid: Grid) -> tuple[str, ...]:
+    """What a reviewer would say of the sheet's header: its weights under the name 得分, say."""
+    if not header.columns.weights_headed_score:
+        return ()
+    row = grid.rows[header.first].number
+    return (
+        f"第 {row} {grid.row_word}表头把各级指标的分值写在标为“得分”的栏中（分值与得分的栏名混用），已按分值读取；"
+        "自评得分只取最后一栏“得分”",
+    )
 
 
 def read_sheets(path: Path, grid: Grid | None = None) -> tuple[Grid, list[Header], list[Sheet]]:
@@ -261,6 +275,7 @@ def summary_lines(inferred: Inferred) -> list[str]:
         lines.append("各级分值均等于下级合计。")
     else:
         lines.append(f"表格不完整：{len(inferred.mismatches)} 处分值不符（逐条列于下方）。")
+    lines += [f"{note}。" for note in inferred.notes]
     lines += _rule_lines(inferred)
     return lines
 

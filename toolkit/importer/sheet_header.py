@@ -50,6 +50,8 @@ class Columns:
     score: int | None = None  # the self score of each row (a 得分 column that holds no weights)
     reason: int | None = None  # 扣分原因 and the like
     measure: int | None = None  # 改进措施
+    # The weights stand in columns headed 得分 beside each level: the sheet labels its weights as scores.
+    weights_headed_score: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,8 @@ def _columns(labels: list[str]) -> Columns:
     ordered = tuple(levels[n] for n in sorted(levels))
     # 得分 beside every level column (and no weight column): those columns hold the weights, not scores.
     beside = [col + 1 < len(labels) and labels[col + 1] == _SCORE for col in ordered]
-    if not weights and ordered and all(beside):
+    mislabelled = not weights and bool(ordered) and all(beside)
+    if mislabelled:
         weights = {n: col + 1 for n, col in enumerate(ordered)}
     return Columns(
         levels=ordered,
@@ -131,6 +134,7 @@ def _columns(labels: list[str]) -> Columns:
         score=_score_column(labels, set(weights.values()) | set(ordered)),
         reason=_first(labels, _REASON_WORDS),
         measure=_first(labels, _MEASURE_WORDS),
+        weights_headed_score=mislabelled,
     )
 
 
