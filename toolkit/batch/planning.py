@@ -213,6 +213,16 @@ class Plan:
     known: list[Outcome]
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """What the command line says of every record of a plan."""
+
+    out_root: Path
+    force: bool
+    rubric: str | None
+    formats: tuple[str, ...]
+
+
 def plan(
     record_paths: list[Path],
     out_root: Path,
@@ -224,8 +234,9 @@ def plan(
     """Split records into jobs and skipped outcomes; a record that does not load is a job (it fails visibly).
     Two records of one department and year would publish into one folder, the winner changing from run to
     run: both fail, naming each other, and neither is run. `loading`: see _placed."""
-    headers, found = _headers(record_paths, out_root, force, rubric, formats)
-    unchanged, named, loaded = _placed(record_paths, headers, found, out_root, rubric, loading)
+    settings = _Settings(out_root, force, rubric, formats)
+    headers, found = _headers(record_paths, settings)
+    unchanged, named, loaded = _placed(record_paths, headers, found, settings, loading)
     folders: dict[Path, list[tuple[Path, Record | None]]] = {}
     for path, (record, out_dir) in loaded.items():
         folders.setdefault(out_dir, []).append((path, record))
@@ -243,7 +254,7 @@ def plan(
         record, out_dir = loaded[path] if path in loaded else place(path, out_root, rubric)
         shared = folders.get(out_dir, [])
         others = [(p, r) for p, r in shared if p.resolve() != path.resolve()] if len(shared) > 1 else []
-        planned = _loaded_job(path, record, out_dir, others, out_root, force, rubric, rubric_path, formats)
+        planned = _loaded_job(path, record, out_dir, others, rubric_path, settings)
         if isinstance(planned, Job):
             jobs.append(planned)
         else:
@@ -256,31 +267,30 @@ def _loaded_job(
     record: Record | None,
     out_dir: Path,
     others: list[tuple[Path, Record | None]],
-    out_root: Path,
-    force: bool,
-    rubric: str | None,
     rubric_path: Path | None,
-    formats: tuple[str, ...],
+    settings: _Settings,
 ) -> Job | Outcome:
     """A loaded record's job, or its known outcome: a duplicate of another record's folder, or unchanged."""
+    rubric, formats = settings.rubric, settings.formats
     if record is None:
         # Its error notebook must not land in the folder of another record's department.
-        return Job(path, out_root / "invalid" / path.stem if others else out_dir, None, rubric, formats)
+        return Job(path, settings.out_root / "invalid" / path.stem if others else out_dir, None, rubric, formats)
     if twins := [p for p, r in others if r is not None]:
         return _duplicate(path, record, out_dir, twins)
     fingerprint = _fingerprint(path, rubric_path, out_dir, formats)
-    previous = previous_result(out_dir) if not force and fingerprint.is_current() else None
+    previous = previous_result(out_dir) if not settings.force and fingerprint.is_current() else None
     if previous is not None:
         return outcome_from(previous, path, _SKIPPED, out_dir)
     return Job(path, out_dir, fingerprint, rubric, formats)
 
 
 def _headers(
-    record_paths: list[Path], out_root: Path, force: bool, rubric: str | None, formats: tuple[str, ...]
+    record_paths: list[Path], settings: _Settings
 ) -> tuple[dict[Path, Header | None], dict[Path, Unchanged | None]]:
     """Each record's header and, unless forced, its department if unchanged. The hints (toolkit.batch.hints)
     name the folder of a record whose bytes the last run read; a record they do not know, or whose department
     their folder does not show unchanged, is read."""
+    out_root, force, rubric, formats = settings.out_root, settings.force, settings.rubric, settings.formats
     hints = Hints(out_root)
     headers: dict[Path, Header | None] = {}
     found: dict[Path, Unchanged | None] = {}
@@ -301,8 +311,7 @@ def _placed(
     record_paths: list[Path],
     headers: dict[Path, Header | None],
     found: dict[Path, Unchanged | None],
-    out_root: Path,
-    rubric: str | None,
+    settings: _Settings,
     loading: Callable[[], None] | None,
 ) -> tuple[dict[Path, Unchanged], dict[Path, Path], dict[Path, tuple[Record | None, Path]]]:
     """Where each record goes, validating as few as it can: the unchanged records with the folder each alone
@@ -319,6 +328,7 @@ def _placed(
     by_header = {p: h.folder for p, h in headers.items() if h is not None and h.folder is not None}
     headed = Counter(by_header.values())
     named = {p: f for p, f in by_header.items() if p not in unchanged and headed[f] == 1}
+    out_root, rubric = settings.out_root, settings.rubric
     loaded = {p: place(p, out_root, rubric) for p in record_paths if p not in unchanged and p not in named}
     crowded = {out_dir for _, out_dir in loaded.values()}
     claimed = {**{p: hit.folder for p, hit in unchanged.items()}, **named}
