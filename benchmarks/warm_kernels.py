@@ -38,6 +38,12 @@ from run_40 import BIN, ROOT, generate  # the fictional departments of run_40
 from toolkit.core.paths import DEPARTMENT_NOTEBOOK
 
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+# The sides, as the report names them.
+LOOP = "papermill + nbconvert 逐个"
+COLD = "run（冷内核）"
+WARM = "run（预热内核）"
+DASK = "run --dask-local 2"
+AGAIN = "run（输入未变化）"
 
 
 @dataclass(frozen=True)
@@ -157,14 +163,12 @@ def bench(n: int, loop: bool, repeat: int, tmp: Path) -> Measured:
     for k in range(repeat):  # in rounds, so that a slow spell of the machine slows every side alike
         if loop:
             (tmp / f"loop-{n}-{k}").mkdir()
-            sides.setdefault("papermill + nbconvert 逐个", []).append(
-                measure(loop_commands(records, tmp / f"loop-{n}-{k}"))
-            )
-        sides.setdefault("run（冷内核）", []).append(measure([[*run, "-o", str(tmp / f"cold-{n}-{k}")]], cold_env))
-        sides.setdefault("run（预热内核）", []).append(measure([[*run, "-o", str(tmp / f"warm-{n}-{k}")]]))
+            sides.setdefault(LOOP, []).append(measure(loop_commands(records, tmp / f"loop-{n}-{k}")))
+        sides.setdefault(COLD, []).append(measure([[*run, "-o", str(tmp / f"cold-{n}-{k}")]], cold_env))
+        sides.setdefault(WARM, []).append(measure([[*run, "-o", str(tmp / f"warm-{n}-{k}")]]))
         dask = [*run, "-o", str(tmp / f"dask-{n}-{k}"), "--dask-local", "2"]
-        sides.setdefault("run --dask-local 2", []).append(measure([dask]))
-        sides.setdefault("run（输入未变化）", []).append(measure([[*run, "-o", str(tmp / f"warm-{n}-{k}")]]))
+        sides.setdefault(DASK, []).append(measure([dask]))
+        sides.setdefault(AGAIN, []).append(measure([[*run, "-o", str(tmp / f"warm-{n}-{k}")]]))
         for label, runs in sides.items():
             print(line(f"{label}（第 {k + 1} 次）", runs[-1], n), flush=True)
     fastest = {label: best(runs) for label, runs in sides.items()}
@@ -172,12 +176,12 @@ def bench(n: int, loop: bool, repeat: int, tmp: Path) -> Measured:
         print(f"  {repeat} 次中最好的一次（时间、CPU 取最小，内存取最大）：")
         for label, m in fastest.items():
             print(line(label, m, n))
-    warm, again = fastest["run（预热内核）"], fastest["run（输入未变化）"]
+    warm, again = fastest[WARM], fastest[AGAIN]
     if loop:
-        naive = fastest["papermill + nbconvert 逐个"]
+        naive = fastest[LOOP]
         print(f"  逐个执行 ÷ 预热：{naive.seconds / warm.seconds:.1f}×（目标 ≥ 10×）")
-    print(f"  冷 ÷ 预热：{fastest['run（冷内核）'].seconds / warm.seconds:.2f}×", end="；")
-    print(f"dask ÷ 预热：{fastest['run --dask-local 2'].seconds / warm.seconds:.2f}×", end="；")
+    print(f"  冷 ÷ 预热：{fastest[COLD].seconds / warm.seconds:.2f}×", end="；")
+    print(f"dask ÷ 预热：{fastest[DASK].seconds / warm.seconds:.2f}×", end="；")
     print(f"首次 ÷ 未变化：{warm.seconds / again.seconds:.0f}×（目标 ≥ 50×）")
     print(f"  CPU 每部门（预热）：{warm.cpu / n:.2f} s（目标 ≤ 0.6 s）", end="；")
     print(f"内存峰值 {warm.peak / 2**30:.2f} GiB（目标 < 2 GiB）")
