@@ -112,6 +112,14 @@ def test_seed_pdf_is_a4_numbered_without_file_urls_and_with_every_chart(seed, tm
     assert "94.20" in texts[0] and "复核依据" in texts[0]
 
 
+def test_a_running_header_too_long_for_its_line_is_set_smaller_not_cut_off():
+    long = "示例市" + "名称很长的示例部门" * 9 + "　2022 年度"
+    drawn = Image.open(io.BytesIO(header_png(long))).convert("L")
+    rows = range(drawn.height - 5)  # above the hairline
+    inked = [x for x in range(drawn.width) if any(drawn.getpixel((x, y)) < 128 for y in rows)]
+    assert inked[0] > 0 and inked[-1] > drawn.width * 0.99  # whole, and still flush right
+
+
 @needs_chromium
 @pytest.mark.browser
 def test_every_pdf_page_carries_the_word_reports_running_header_drawn_in_the_shipped_font(seed, seed_docx):
