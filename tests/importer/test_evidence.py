@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from toolkit.core.rubric import load_rubric
+from toolkit.core.rubric import Indicator, Node, load_rubric
+from toolkit.core.rules import PerUnitDeduction, Tiers
 from toolkit.importer.evidence import extract
 
 
@@ -68,3 +69,39 @@ def test_contradictory_counts_are_not_taken(rubric):
 
 def test_judgement_indicators_get_no_evidence(rubric):
     assert extract(rubric.indicator("资产配置合规性"), "共11项，其中2项未按规定，执行率98%。") == ({}, None)
+
+
+def _indicator(rule) -> Indicator:
+    return Indicator(Node(id="三公经费变动率", weight=8, rule=rule), ())
+
+
+PER_POINT = PerUnitDeduction(
+    type="per_unit_deduction", limit=0, points=Decimal("0.8"), label="三公经费变动率≤0,计8分;每超过一个百分点扣0.8分"
+)
+BANDS = Tiers(
+    type="tiers",
+    tiers=[{"max": 0, "score": 8}, {"max": 10, "score": 6}],
+    label="=0,计8分; 0-10%(含),计6分; 大于10%不得分",
+)
+
+
+@pytest.mark.parametrize("rule", [PER_POINT, BANDS], ids=["per_unit_deduction", "tiers"])
+def test_a_rule_stated_in_percent_takes_the_one_rate_of_the_reason_as_its_value(rule):
+    """Table 12: 变动率=(63.46-32)÷32=98.31% is what 每超过一个百分点扣0.8分 is applied to."""
+    reason = "2017年度预算安排的三公经费总额为32万元.本单位三公经费变动率=(63.46-32)÷32=98.31%"
+    evidence, note = extract(_indicator(rule), reason)
+    assert evidence["value"] == Decimal("98.31") and evidence["extracted"] is True and "98.31%" in note
+    assert evidence["sentence"].endswith("=98.31%")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        PER_POINT.model_copy(update={"label": None}),  # written by hand, its unit unknown
+        Tiers(type="tiers", tiers=[{"min": 5, "score": 8}], label="完成5个以上得8分"),  # counts, not percent
+    ],
+    ids=["no wording", "bands of a count"],
+)
+def test_a_rule_not_stated_in_percent_takes_no_percentage(rule):
+    evidence, note = extract(_indicator(rule), "变动率为98.31%。")
+    assert evidence == {} and "未能从原因栏自动提取" in (note or "")

@@ -136,12 +136,19 @@ def test_a_cut_sheet_imports_what_it_shows_under_its_partial_rubric(capsys, tmp_
     assert ("MISSING_INDICATOR", missing) in codes(audit(record))
 
 
-def test_sheet_12_keeps_the_arithmetic_of_a_deduction_as_its_reason(capsys, tmp_path):
+def test_sheet_12_keeps_the_arithmetic_of_a_deduction_as_its_reason_and_recomputes_from_its_rate(capsys, tmp_path):
     rubric = inferred(capsys, tmp_path, T12, "--allow-partial")
     argv = ("import", T12, "--rubric", rubric, "-o", tmp_path / "r.yaml", "--name", "某部门（示例）", "--year", "2018")
     assert cli(capsys, *argv)[0] == 0
     entries = load_record(tmp_path / "r.yaml").data.indicators
     assert "(63.46-32)÷32=98.31%" in (entries["三公经费变动率"].reason or "")  # scored 0 of 8: the reason is kept
+    # and its one rate is the value the rule is applied to: 8 − 98.31 × 0.8 is below 0, so 0, as the sheet says
+    assert entries["三公经费变动率"].evidence["value"] == D("98.31")
+    result = audit(load_record(tmp_path / "r.yaml"))
+    [scored] = [i for i in result.indicators if i.id == "三公经费变动率"]
+    assert scored.recomputed_score == 0 and not [
+        f for f in result.findings if f.indicator == "三公经费变动率" and f.code != "DEDUCTION_WITHOUT_MEASURE"
+    ]
     assert entries["在职人员控制率"].reason is None  # full marks: the 指标说明 stays the rubric's explanation
 
 

@@ -1,6 +1,8 @@
 """Evidence candidates read from reason texts, only where the pattern is plain and only the keys
-the indicator's rule needs. Every candidate keeps the sentence it came from and `extracted: true`,
-so a reviewer can tell it from evidence entered by hand.
+the indicator's rule needs: the one rate of a proportional rule, the counts of a count ratio, and the one
+percentage a rule stated in percent is applied to (a deduction per point beyond a limit, bands of a rate).
+Every candidate keeps the sentence it came from and `extracted: true`, so a reviewer can tell it from
+evidence entered by hand.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import unicodedata
 from decimal import Decimal
 
 from toolkit.core.rubric import Indicator
-from toolkit.core.rules import CountRatio, Proportional
+from toolkit.core.rules import CountRatio, PerUnitDeduction, Proportional, Rule, Tiers
 
 _UNIT = r"(?:项|个|份|笔|件|次|家|宗)"
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
@@ -48,11 +50,21 @@ def extract(indicator: Indicator, reason: str | None) -> tuple[dict[str, object]
         return _rate(text, quoted)
     if isinstance(rule, CountRatio):
         return _counts(text, quoted)
+    if isinstance(rule, (PerUnitDeduction, Tiers)) and _in_percent(rule):
+        return _rate(text, quoted, "value")
     return {}, f"计分规则（{rule.type}）所需依据未能从原因栏自动提取"
 
 
-def _rate(text: str, quoted: str) -> tuple[dict[str, object], str | None]:
-    """The one percentage in the text (preferring those in a sentence about a rate), with its sentence."""
+def _in_percent(rule: Rule) -> bool:
+    """Whether the standard as printed is stated in percent (每超过一个百分点扣0.5分, 0-10%(含)计6分): a rule
+    without its wording, or one in days or cases, takes no percentage from a reason."""
+    label = unicodedata.normalize("NFKC", rule.label or "")
+    return "%" in label or "百分点" in label
+
+
+def _rate(text: str, quoted: str, key: str = "rate") -> tuple[dict[str, object], str | None]:
+    """The one percentage in the text (preferring those in a sentence about a rate), with its sentence, as
+    the evidence `key`."""
     found = list(_PERCENT.finditer(text))
     rated = [m for m in found if "率" in _sentence(text, m.start())] or found
     if len(rated) != 1:
@@ -60,7 +72,7 @@ def _rate(text: str, quoted: str) -> tuple[dict[str, object], str | None]:
     m = rated[0]
     sentence = _sentence(quoted, m.start())
     return {
-        "rate": Decimal(m.group(1)),
+        key: Decimal(m.group(1)),
         "sentence": sentence,
         "extracted": True,
     }, f"计分依据取自未达标原因栏的百分比 {m.group(1)}%"
