@@ -67,4 +67,5 @@ system-deps:
 	@scripts/system-deps.sh
 
 clean:
-	rm -rf $(VENV) outputs/* .pytest_cache
+	rm -rf $(VENV) .pytest_cache
+	find outputs -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
