@@ -88,6 +88,9 @@ def test_hubei_met_satisfaction_target_scored_as_weight_times_rate_is_a_deductio
     result = scored("13-hubei-huanggang-soil-2020.yaml")
     codes = found(result)
     assert codes["DEDUCTION_ALTHOUGH_MET"] == 1 and codes["RECOMPUTED_MISMATCH"] == 1
+    # README, table 13: 「整編資料審核」, a task, stands as the 服務對象滿意度指標 (the page's traditional characters)
+    [misfiled] = [f for f in result.findings if f.code == "INDICATOR_MISCLASSIFIED"]
+    assert "“整編資料審核”列在“服務對象滿意度指標”下" in misfiled.message
     assert (result.total, result.recomputed_total, result.grade) == (Decimal("99.60"), Decimal("100.00"), "优")
 
 

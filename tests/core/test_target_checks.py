@@ -47,6 +47,10 @@ def _households(d: dict) -> dict:
     return row(d, "受益农户数")
 
 
+def _satisfaction(d: dict) -> dict:
+    return row(d, "农户满意度")
+
+
 def _two_outputs(d: dict) -> None:
     d["indicators"] = [r for r in d["indicators"] if r["path"][0] != "产出指标"]
     d["indicators"].append({"path": ["产出指标", "数量指标"], "name": "建成面积", "target": "≥1000亩",
@@ -105,6 +109,7 @@ TARGET_CASES: dict[str, tuple[Change, Change | None]] = {
     "INCOMPLETE_TABLE": (lambda d: d.update(incomplete="表格在“农户满”处截断"), None),
     "STATED_TOTAL_IS_WEIGHT": (lambda d: d.update(stated_total=Decimal(100), stated_total_is_weight=True), None),
     "EMPTY_ROW": (lambda d: d["indicators"].append({"placeholder": True, "path": ["效益指标", "生态效益指标"]}), None),
+    "INDICATOR_MISCLASSIFIED": (_set(_satisfaction, name="整编资料审核"), _set(_satisfaction, name="受益群众满意率")),
 }
 
 

@@ -41,12 +41,17 @@ _ONLY_DONE = {
 }
 # One indicator holding this share of the total weight or more is a design problem a reviewer names.
 _CONCENTRATION = Decimal("0.5")
+# A 满意度 group (滿意度 in the traditional characters some pages keep) and the words of what it measures: how the
+# people served judge the project. A row under it named by none of them is a task filed in the wrong place.
+_SATISFACTION_GROUP = ("满意", "滿意")
+_SATISFACTION_WORDS = (*_SATISFACTION_GROUP, "认可", "認可", "评价", "評價", "好评", "好評", "投诉", "投訴")
 
 
 def target_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
     """What a target and an actual say about one row's score."""
     if i.rule != "target" or i.missing:
         return
+    yield from _misclassified(i)
     if i.unscored:
         yield finding("SCORE_MISSING", i.id, f"“{i.label}”（分值 {fmt(i.weight)}）未填写得分，按 0 分计")
     target, actual = i.target, i.actual
@@ -81,6 +86,18 @@ def target_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
             "UNIT_MISMATCH", i.id, f"“{i.label}”目标单位为“{target.unit}”，实际完成值单位为“{actual.unit}”，无法比较"
         )
     yield from _met_row(i, rubric)
+
+
+def _misclassified(i: IndicatorResult) -> Iterable[Finding]:
+    """A row under a satisfaction group that measures no satisfaction (table 13: 整编资料审核 under 满意度指标)."""
+    group = next((g for g in reversed(i.groups) if any(w in g for w in _SATISFACTION_GROUP)), None)
+    if group is not None and not any(w in i.label for w in _SATISFACTION_WORDS):
+        yield finding(
+            "INDICATOR_MISCLASSIFIED",
+            i.id,
+            f"“{i.label}”列在“{group}”下，但它衡量的不是服务对象的满意度，看来是一项工作任务："
+            "应归入产出指标，满意度指标应写明所调查的对象和满意率",
+        )
 
 
 def _says_only_done(text: str) -> bool:
