@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import docx
@@ -184,3 +185,20 @@ def test_the_review_files_unit_and_report_number_fill_the_cover_signature_and_pa
     assert "示例会计师事务所（虚构）复核人张审核于 2026-12-01" in page and "报告编号 示审〔2026〕第 12 号" in page
     review = json.loads((out / "result.json").read_text(encoding="utf-8"))["review"]
     assert (review["reviewing_unit"], review["report_number"]) == ("示例会计师事务所（虚构）", "示审〔2026〕第 12 号")
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_summary_pdf_ranking_keeps_grades_and_their_basis_on_one_line(tmp_path):
+    """Printed on A4 beside its wide score columns, the ranking once set 等级 and 得分依据 one character a line and
+    squeezed each department's name; their headers (and 自评分) must read as words on one line."""
+    from toolkit.summary.build import summarise
+
+    year_dir = tmp_path / "2022"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "summary" / "2022", year_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        assert summarise(year_dir, 2022, formats=ALL).status.value == "done"
+    with pdfplumber.open(str(year_dir / "summary.pdf")) as pdf:
+        words = {w["text"] for page in pdf.pages for w in page.extract_words()}
+    assert {"等级", "得分依据", "自评分"} <= words
