@@ -41,6 +41,10 @@ def test_anhui_project_budget_total_row_left_at_zero_scores_ten_from_its_compone
     # The visible scores give 80; with the budget scored as the rule says, 90 before satisfaction.
     assert (result.total, result.recomputed_total) == (Decimal("80.00"), Decimal("90.00"))
     assert "FRAME_WEIGHT_MISMATCH" not in codes  # 产出 50 and 效益 30 add up; 满意度 is cut off
+    # README, table 02: the goal amounts disagree. The completion says 89.97 of which 30 + 30 + 29.99 = 89.99; the
+    # goal's 90 = 30 + 30 + 30 holds, and 89.974 executed is 89.97 as written to two places.
+    [amounts] = [f for f in result.findings if f.code == "TEXT_AMOUNTS_MISMATCH"]
+    assert "“共 89.97 万元”，其中各项 30.00 + 30.00 + 29.99 = 89.99 万元" in amounts.message
 
 
 def test_anhui_department_overspend_blank_budget_score_and_a_target_far_exceeded():

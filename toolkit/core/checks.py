@@ -327,6 +327,7 @@ _STEPS: tuple = (
     ("record", target_checks.budget_rows),
     ("record", target_checks.frame_weights),
     ("record", target_checks.form_texts),
+    ("record", target_checks.text_amounts),
     ("record", _text_lists),
     ("row", 4),
     ("record", _goal_count),

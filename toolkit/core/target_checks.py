@@ -41,6 +41,9 @@ _ONLY_DONE = {
 }
 # One indicator holding this share of the total weight or more is a design problem a reviewer names.
 _CONCENTRATION = Decimal("0.5")
+# An amount stated in a goal or completion text, and its breakdown: 共完成预算资金89.97万元。其中:30万元用于…
+_TOTAL_AMOUNT = re.compile(r"共[^。；;，,\d]{0,12}?(\d+(?:\.\d+)?)\s*万元")
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*万元")
 # A 满意度 group (滿意度 in the traditional characters some pages keep) and the words of what it measures: how the
 # people served judge the project. A row under it named by none of them is a task filed in the wrong place.
 _SATISFACTION_GROUP = ("满意", "滿意")
@@ -280,3 +283,27 @@ def form_texts(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
     if skipped:
         where = "、".join(str(n) for n in skipped)
         yield finding("EMPTY_ROW", None, f"指标表第 {where} 行未填写或不完整（如“指标2:”“……”或截断处），未计分")
+
+
+def text_amounts(record: Record, total: Decimal, grade: str) -> Iterable[Finding]:
+    """A goal or completion text whose breakdown (其中 …万元；…万元) adds up to more than the total it states: parts
+    cannot exceed their whole. Parts that add up to less may list only some of the sources, and are left alone."""
+    data = record.data
+    texts = [("年度目标", t) for t in data.goals] + [("年度目标完成情况", t) for t in data.completions]
+    for label, text in texts:
+        stated = _TOTAL_AMOUNT.search(text)
+        at = text.find("其中", stated.end()) if stated else -1
+        if stated is None or at < 0:
+            continue
+        parts = [Decimal(m.group(1)) for m in _AMOUNT.finditer(text, at)]
+        whole = Decimal(stated.group(1))
+        if len(parts) >= 2 and sum(parts) > whole:
+            added = " + ".join(fmt(p, 4) for p in parts)
+            yield finding(
+                "TEXT_AMOUNTS_MISMATCH",
+                None,
+                f"{label}写“共 {fmt(whole, 4)} 万元”，其中各项 {added} = {fmt(sum(parts), 4)} 万元，"
+                f"多出 {fmt(sum(parts) - whole, 4)} 万元：金额前后不一致",
+                stated=str(whole),
+                parts=[str(p) for p in parts],
+            )
