@@ -61,6 +61,9 @@ def test_anhui_department_overspend_blank_budget_score_and_a_target_far_exceeded
     mismatch = next(f for f in result.findings if f.code == "FRAME_WEIGHT_MISMATCH" and f.indicator == "产出指标")
     assert (mismatch.data["frame"], mismatch.data["record"]) == (Decimal(50), Decimal(60))
     assert codes["INCOMPLETE_TABLE"] == 1
+    # README, table 04: a wrong operator direction, 「≤4」 for a number of villages to be built (met as written)
+    [direction] = [f for f in result.findings if f.code == "TARGET_DIRECTION"]
+    assert "“指标1:开展精品示范村建设数量”是数量指标，目标却写“≤4”" in direction.message
 
 
 def test_sichuan_unfilled_form_has_no_scores_template_text_and_a_weight_total():

@@ -110,6 +110,8 @@ TARGET_CASES: dict[str, tuple[Change, Change | None]] = {
     "STATED_TOTAL_IS_WEIGHT": (lambda d: d.update(stated_total=Decimal(100), stated_total_is_weight=True), None),
     "EMPTY_ROW": (lambda d: d["indicators"].append({"placeholder": True, "path": ["效益指标", "生态效益指标"]}), None),
     "INDICATOR_MISCLASSIFIED": (_set(_satisfaction, name="整编资料审核"), _set(_satisfaction, name="受益群众满意率")),
+    # at most, for a quantity to be delivered; not for what is to be kept down
+    "TARGET_DIRECTION": (_set(_households, target="≤500户"), _set(_households, name="安全事故数", target="≤0户")),
     # parts above their whole; parts below it may list only some sources
     "TEXT_AMOUNTS_MISMATCH": (
         lambda d: d.update(completions=["共完成预算资金10万元。其中:6万元用于育苗;5万元用于补助。"]),

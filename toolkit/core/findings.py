@@ -82,6 +82,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "EMPTY_ROW": (Severity.INFO, "指标表有未填写的空行"),
     "INDICATOR_MISCLASSIFIED": (Severity.WARNING, "指标归类不当（满意度指标下列的不是满意度）"),
     "TEXT_AMOUNTS_MISMATCH": (Severity.WARNING, "目标或完成情况文字中各项金额之和超过所写总额"),
+    "TARGET_DIRECTION": (Severity.WARNING, "数量指标的目标写成“至多”，方向可能写反"),
 }
 
 

@@ -18,7 +18,7 @@ from toolkit.core.record import Record, execution_figures
 from toolkit.core.result import IndicatorResult
 from toolkit.core.rubric import Rubric
 from toolkit.core.rules import BudgetExecution, Target
-from toolkit.core.targets import MeasureKind, far_exceeded, units_agree
+from toolkit.core.targets import MeasureKind, Operator, far_exceeded, units_agree
 
 # Instruction text of the printed form left in a cell: （100字以内）, 对照年度目标，说明…
 _TEMPLATE = re.compile(
@@ -41,6 +41,25 @@ _ONLY_DONE = {
 }
 # One indicator holding this share of the total weight or more is a design problem a reviewer names.
 _CONCENTRATION = Decimal("0.5")
+# A 数量指标 counts what the project is to deliver, so its target says at least (≥). At most (≤) fits only what is
+# to be kept down, which some forms file there too: accidents, complaints, errors.
+_QUANTITY_GROUP = "数量"
+_KEPT_DOWN = (
+    "事故",
+    "投诉",
+    "投訴",
+    "差错",
+    "違規",
+    "违规",
+    "违纪",
+    "故障",
+    "不合格",
+    "超标",
+    "逾期",
+    "信访",
+    "上访",
+    "损失",
+)
 # An amount stated in a goal or completion text, and its breakdown: 共完成预算资金89.97万元。其中:30万元用于…
 _TOTAL_AMOUNT = re.compile(r"共[^。；;，,\d]{0,12}?(\d+(?:\.\d+)?)\s*万元")
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*万元")
@@ -55,6 +74,7 @@ def target_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
     if i.rule != "target" or i.missing:
         return
     yield from _misclassified(i)
+    yield from _direction(i)
     if i.unscored:
         yield finding("SCORE_MISSING", i.id, f"“{i.label}”（分值 {fmt(i.weight)}）未填写得分，按 0 分计")
     target, actual = i.target, i.actual
@@ -100,6 +120,21 @@ def _misclassified(i: IndicatorResult) -> Iterable[Finding]:
             i.id,
             f"“{i.label}”列在“{group}”下，但它衡量的不是服务对象的满意度，看来是一项工作任务："
             "应归入产出指标，满意度指标应写明所调查的对象和满意率",
+        )
+
+
+def _direction(i: IndicatorResult) -> Iterable[Finding]:
+    """A quantity to be delivered whose target says at most (table 04: 「≤4」 for 开展精品示范村建设数量)."""
+    target = i.target
+    if target is None or target.kind is not MeasureKind.QUANTITY or target.operator not in (Operator.LE, Operator.LT):
+        return
+    if any(_QUANTITY_GROUP in g for g in i.groups) and not any(w in i.label for w in _KEPT_DOWN):
+        yield finding(
+            "TARGET_DIRECTION",
+            i.id,
+            f"“{i.label}”是数量指标，目标却写“{target.written}”（至多）：数量指标是应达到的数量，通常写“≥”；"
+            "完成情况按所写判断，目标方向可能写反",
+            target=target.written,
         )
 
 
