@@ -45,6 +45,9 @@ def test_anhui_project_budget_total_row_left_at_zero_scores_ten_from_its_compone
     # goal's 90 = 30 + 30 + 30 holds, and 89.974 executed is 89.97 as written to two places.
     [amounts] = [f for f in result.findings if f.code == "TEXT_AMOUNTS_MISMATCH"]
     assert "“共 89.97 万元”，其中各项 30.00 + 30.00 + 29.99 = 89.99 万元" in amounts.message
+    # and its 生态效益 row measures cost, not ecology
+    [misfiled] = [f for f in result.findings if f.code == "INDICATOR_MISCLASSIFIED"]
+    assert misfiled.message.startswith("“对控制基建项目成本影响程度”列在“生态效益指标”下")
 
 
 def test_anhui_department_overspend_blank_budget_score_and_a_target_far_exceeded():

@@ -120,6 +120,25 @@ TARGET_CASES: dict[str, tuple[Change, Change | None]] = {
 }
 
 
+@pytest.mark.parametrize(
+    ("path", "name", "misfiled"),
+    [
+        (["效益指标", "生态效益指标"], "项目建设成本节约率", True),  # a cost, filed as ecology
+        (["效益指标", "生态效益指标"], "降低污水处理成本", False),  # about water: ecology after all
+        (["效益指标", "生态效益指标"], "化肥使用量减少", False),  # nothing that betrays another kind
+        (["满意度指标", "服务对象满意度指标"], "资料整编审核", True),  # a task, filed as satisfaction
+        (["满意度指标", "服务对象满意度指标"], "群众投诉率", False),
+    ],
+)
+def test_a_row_is_misfiled_only_where_its_name_says_another_kind(path, name, misfiled):
+    def change(d: dict) -> None:
+        d["indicators"].append(
+            {"path": path, "name": name, "target": "≥90%", "actual": "95%", "weight": 0, "self_score": 0}
+        )
+
+    assert ("INDICATOR_MISCLASSIFIED" in codes(frame_scored(change))) == misfiled
+
+
 def test_the_clean_project_has_no_findings():
     result = frame_scored()
     assert codes(result) == []

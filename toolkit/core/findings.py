@@ -80,7 +80,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "INCOMPLETE_TABLE": (Severity.WARNING, "公开表格不完整"),
     "STATED_TOTAL_IS_WEIGHT": (Severity.WARNING, "合计栏为分值合计而非得分"),
     "EMPTY_ROW": (Severity.INFO, "指标表有未填写的空行"),
-    "INDICATOR_MISCLASSIFIED": (Severity.WARNING, "指标归类不当（满意度指标下列的不是满意度）"),
+    "INDICATOR_MISCLASSIFIED": (Severity.WARNING, "指标归类不当（所列指标与其所在分组不符）"),
     "TEXT_AMOUNTS_MISMATCH": (Severity.WARNING, "目标或完成情况文字中各项金额之和超过所写总额"),
     "TARGET_DIRECTION": (Severity.WARNING, "数量指标的目标写成“至多”，方向可能写反"),
 }

@@ -63,10 +63,28 @@ _KEPT_DOWN = (
 # An amount stated in a goal or completion text, and its breakdown: 共完成预算资金89.97万元。其中:30万元用于…
 _TOTAL_AMOUNT = re.compile(r"共[^。；;，,\d]{0,12}?(\d+(?:\.\d+)?)\s*万元")
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*万元")
-# A 满意度 group (滿意度 in the traditional characters some pages keep) and the words of what it measures: how the
-# people served judge the project. A row under it named by none of them is a task filed in the wrong place.
-_SATISFACTION_GROUP = ("满意", "滿意")
-_SATISFACTION_WORDS = (*_SATISFACTION_GROUP, "认可", "認可", "评价", "評價", "好评", "好評", "投诉", "投訴")
+# Groups whose rows measure one kind of thing, and how a misfiled row shows: (words naming the group, words of
+# what its rows measure, words that betray a row measuring something else (None: lacking the first is enough),
+# what the group measures, what the row looks like, where it belongs). 满意度: how the people served judge the
+# project (滿意度 in the traditional characters some pages keep); 生态效益: the environment, never a cost.
+_KINDS = (
+    (
+        ("满意", "滿意"),
+        ("满意", "滿意", "认可", "認可", "评价", "評價", "好评", "好評", "投诉", "投訴"),
+        None,
+        "服务对象的满意度",
+        "一项工作任务",
+        "应归入产出指标，满意度指标应写明所调查的对象和满意率",
+    ),
+    (
+        ("生态",),
+        ("生态", "环境", "绿", "污染", "排放", "水", "土", "林", "空气", "节能", "能耗", "碳", "植被", "湿地", "垃圾"),
+        ("成本", "费用", "造价", "价格", "资金", "收入", "经济"),
+        "生态效益",
+        "成本或经济上的影响",
+        "应归入经济效益指标或成本指标",
+    ),
+)
 
 
 def target_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
@@ -112,15 +130,18 @@ def target_row(i: IndicatorResult, rubric: Rubric) -> Iterable[Finding]:
 
 
 def _misclassified(i: IndicatorResult) -> Iterable[Finding]:
-    """A row under a satisfaction group that measures no satisfaction (table 13: 整编资料审核 under 满意度指标)."""
-    group = next((g for g in reversed(i.groups) if any(w in g for w in _SATISFACTION_GROUP)), None)
-    if group is not None and not any(w in i.label for w in _SATISFACTION_WORDS):
-        yield finding(
-            "INDICATOR_MISCLASSIFIED",
-            i.id,
-            f"“{i.label}”列在“{group}”下，但它衡量的不是服务对象的满意度，看来是一项工作任务："
-            "应归入产出指标，满意度指标应写明所调查的对象和满意率",
-        )
+    """A row filed under a group that measures something else (table 13: the task 整编资料审核 under 满意度指标;
+    table 02: 对控制基建项目成本影响程度 under 生态效益指标)."""
+    for names, belongs, betrays, measures, looks, advice in _KINDS:
+        group = next((g for g in reversed(i.groups) if any(w in g for w in names)), None)
+        if group is None or any(w in i.label for w in belongs):
+            continue
+        if betrays is None or any(w in i.label for w in betrays):
+            yield finding(
+                "INDICATOR_MISCLASSIFIED",
+                i.id,
+                f"“{i.label}”列在“{group}”下，但它衡量的不是{measures}，看来是{looks}：{advice}",
+            )
 
 
 def _direction(i: IndicatorResult) -> Iterable[Finding]:
