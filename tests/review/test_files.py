@@ -166,6 +166,11 @@ def test_adjustment_names_indicator_by_id_or_exact_name(record_path, ref):
         (("date: 2026-12-01", "date: 2026-12-41"), "date", "应为日期"),
         (("reviewer: 张审核\n", ""), "reviewer", "缺少复核人"),
         (("reviewer: 张审核\n", 'reviewer: 张审核\nreviewing_unit: " "\n'), "reviewing_unit", "不能为空白"),
+        (
+            ("reviewer: 张审核\n", "reviewer: 张审核\nreviewing_unit: 12345\n"),
+            "reviewing_unit",
+            "应为文本，实际为 12345",
+        ),
         (("reviewer: 张审核\n", "reviewer: 张审核\nreport_number: []\n"), "report_number", "应为文本"),
         (("    decision", "    colour: red\n    decision"), "findings[0].colour", "未知字段"),
     ],
