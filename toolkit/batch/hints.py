@@ -23,7 +23,7 @@ from toolkit.batch.header import Fields, Header, header_of, read_fields
 from toolkit.core.atomic import write_text
 
 HINTS_FILE = ".record-headers.json"
-KEPT = 20_000  # records remembered per output folder (some 2 MB of hints); the least recently read go first
+KEPT = 20_000  # records remembered per output folder (some 2 MB of hints); the earliest learnt go first
 
 
 class Hints:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import html
 import json
 import os
 import re
@@ -132,20 +131,15 @@ def running_header(text: str) -> str:
 
 
 def header_png(text: str) -> bytes:
-    """The running header drawn in the shipped font, the content's width wide (resvg, at its DPI); a text too
-    long for the line at 8 points is set smaller, never cut."""
-    from toolkit.report.raster import rasterise
-    from toolkit.report.svgchart import FAMILY, text_width
+    """The running header drawn in the shipped font, the content's width wide (svgchart's canvas, rasterised by
+    resvg as the charts are); a text too long for the line at 8 points is set smaller, never cut."""
+    from toolkit.report.svgchart import Canvas, text_width
 
     width = _WIDTH_MM * 72 / 25.4  # points
-    size = min(8.0, width / max(text_width(text, 1), 1))
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.1f}" height="12" viewBox="0 0 {width:.1f} 12">'
-        f'<text x="{width:.1f}" y="9" text-anchor="end" font-family="{FAMILY}" font-size="{size:.2f}" fill="#555">'
-        f"{html.escape(text)}</text>"
-        f'<line x1="0" y1="11.5" x2="{width:.1f}" y2="11.5" stroke="#999" stroke-width="0.5"/></svg>'
-    )
-    return rasterise(svg, width)
+    canvas = Canvas(width, 12)
+    canvas.text(width, 6, text, min(8.0, width / max(text_width(text, 1), 1)), "end", fill="#555555")
+    canvas.line(0, 11.5, width, 11.5, stroke="#999999", width=0.5)
+    return canvas.png()
 
 
 def print_pdf(page: str, when: datetime, program: str | None = None, header: str = "", footer: str = FOOTER) -> bytes:
