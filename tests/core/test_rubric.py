@@ -94,6 +94,18 @@ def test_rubric_of_another_shape_loads(tmp_path):
     assert four.grade_for(D(75)) == "良" and four.grade_for(D("74.99")) == "中"
 
 
+def test_a_rubric_mixing_upper_and_lower_tier_bounds_is_refused_with_its_file_field_and_line(tmp_path):
+    text = (FIXTURES / "bad-rubric.yaml").read_text(encoding="utf-8")
+    bands = "tiers: [{min: 80, score: 10}, {min: 90, score: 20}]"
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text(text.replace(bands, "tiers: [{max: 0, score: 20}, {min: 10, score: 10}]"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_rubric(mixed)
+    [problem] = [p for p in caught.value.problems if p.field == "tree[0].children[1].rule"]
+    assert problem.line == 20 and problem.file.endswith("mixed.yaml")
+    assert "第 2 档写的是下限 min，第 1 档写的是上限 max：各档应一致" in problem.message
+
+
 def test_validation_reports_every_problem_at_once_with_its_line():
     with pytest.raises(InputError) as caught:
         load_rubric(FIXTURES / "bad-rubric.yaml")
